@@ -1,0 +1,164 @@
+//! The command line: `gloss build` and `gloss check`, their options, output and exit codes.
+//!
+//! Owns argument parsing (clap), printing diagnostics and the summary line, and mapping
+//! results to exit codes: 0 clean (warnings allowed), 1 content errors, 2 usage or I/O failure.
+//! It holds no pipeline logic: it calls [`crate::build`] and [`crate::output::write`].
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Overrides;
+use crate::diagnostics::render_human;
+use crate::{BuildResult, Summary};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gloss",
+    version,
+    about = "Build annotated briefings: sources, annotations, entities and themes, cross-linked into a static site"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Build the site into the output folder (default `public/`).
+    Build(BuildArgs),
+    /// Run the whole pipeline and report problems, writing nothing.
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+struct BuildArgs {
+    /// The briefing's folder (holding site.toml).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// Where to write the site (default: `output_dir` from site.toml, or `public`).
+    #[arg(long)]
+    output: Option<PathBuf>,
+    /// Override `base_url`, e.g. `https://owner.github.io/repo/`.
+    #[arg(long)]
+    base_url: Option<String>,
+    /// Replace the output folder even if gloss did not write it.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// The briefing's folder (holding site.toml).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+}
+
+const EXIT_CONTENT: u8 = 1;
+const EXIT_FATAL: u8 = 2;
+
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return ExitCode::from(if err.use_stderr() { EXIT_FATAL } else { 0 });
+        }
+    };
+    let result = match cli.command {
+        Command::Build(args) => build(args),
+        Command::Check(args) => check(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(EXIT_FATAL)
+        }
+    }
+}
+
+fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let overrides = Overrides {
+        output_dir: args.output.map(|o| absolute(&o)),
+        base_url: args.base_url,
+    };
+    let result = crate::build(&absolute(&args.root), &overrides)?;
+    report(&result);
+    let (Some((tree, summary)), Some(config)) = (&result.site, &result.config) else {
+        return Ok(content_failure(&result));
+    };
+    crate::output::write(tree, &config.output_dir, args.force)?;
+    println!(
+        "built {} into {} in {}",
+        counts(summary),
+        config.output_dir.display(),
+        seconds(&result)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let result = crate::build(&absolute(&args.root), &Overrides::default())?;
+    report(&result);
+    let Some((_, summary)) = &result.site else {
+        return Ok(content_failure(&result));
+    };
+    println!(
+        "checked {}: no errors{} in {}",
+        counts(summary),
+        match result.diagnostics.n_warnings() {
+            0 => String::new(),
+            1 => ", 1 warning".to_string(),
+            n => format!(", {n} warnings"),
+        },
+        seconds(&result)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn content_failure(result: &BuildResult) -> ExitCode {
+    let n = result.diagnostics.n_errors();
+    eprintln!(
+        "error: {n} problem{} in the content; nothing was written",
+        if n == 1 { "" } else { "s" }
+    );
+    ExitCode::from(EXIT_CONTENT)
+}
+
+/// Prints every diagnostic to stderr, errors and warnings alike, in a stable order.
+fn report(result: &BuildResult) {
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in result.diagnostics.sorted(&result.files) {
+        let _ = write!(stderr, "{}", render_human(diagnostic, &result.files, color));
+        let _ = writeln!(stderr);
+    }
+}
+
+fn counts(summary: &Summary) -> String {
+    format!(
+        "{} sources, {} entities, {} themes, {} annotations, {} pages",
+        summary.n_sources,
+        summary.n_entities,
+        summary.n_themes,
+        summary.n_annotations,
+        summary.n_pages
+    )
+}
+
+fn seconds(result: &BuildResult) -> String {
+    format!("{:.2} s", result.elapsed.as_secs_f64())
+}
+
+fn absolute(path: &std::path::Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+}

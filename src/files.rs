@@ -1,0 +1,116 @@
+//! The table of input files that diagnostics point into.
+//!
+//! Owns [`FileId`], [`SourceFile`] and [`Files`]: the text of every content file gloss read,
+//! with a line index so a byte offset can be shown as `line:column`.
+//! It holds text only; reading from disk is `source`'s job.
+
+use std::path::{Path, PathBuf};
+
+/// Index of a file in [`Files`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(u32);
+
+/// One input file: its path relative to the briefing root and its text
+/// (UTF-8, byte-order mark removed, line endings as authored).
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: PathBuf, text: String) -> Self {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            path,
+            text,
+            line_starts,
+        }
+    }
+
+    /// 1-based line and 1-based column (in chars) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line_idx = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let line_start = self.line_starts[line_idx];
+        let column = self.text[line_start..floor_char_boundary(&self.text, offset)]
+            .chars()
+            .count();
+        (line_idx + 1, column + 1)
+    }
+
+    /// Byte offset where a 1-based line starts (clamped to the end of the text).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
+    /// Byte offset of a 1-based line and 1-based char column.
+    pub fn offset_of(&self, line: usize, column: usize) -> usize {
+        let start = self.line_start(line);
+        let rest = &self.text[start..];
+        rest.char_indices()
+            .nth(column.saturating_sub(1))
+            .map(|(i, _)| start + i)
+            .unwrap_or(self.text.len())
+    }
+}
+
+/// The largest char boundary at or before `offset`.
+pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// Every file read for one build, addressed by [`FileId`].
+#[derive(Debug, Default)]
+pub struct Files {
+    files: Vec<SourceFile>,
+}
+
+impl Files {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 input files"));
+        self.files.push(file);
+        id
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn path(&self, id: FileId) -> &Path {
+        &self.get(id).path
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars_from_one() {
+        let file = SourceFile::new("a.md".into(), "ab\n’x\r\ny".into());
+        assert_eq!(file.line_col(0), (1, 1));
+        assert_eq!(file.line_col(3), (2, 1));
+        assert_eq!(file.line_col(6), (2, 2));
+        assert_eq!(file.line_col(9), (3, 1));
+        assert_eq!(file.offset_of(2, 2), 6);
+    }
+}

@@ -1,0 +1,803 @@
+//! Render: [`Briefing`] → [`OutputTree`], every page of the site in memory.
+//!
+//! Owns tera, Markdown → HTML, highlighting of annotated passages, URLs and the site's file
+//! layout. Templates see only the structs in [`views`]. No disk I/O: `output` writes the tree.
+
+mod body;
+pub mod markdown;
+pub mod views;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostics::{Code, Diagnostic, Span};
+use crate::model::{Annotation, AnnotationId, Briefing, DocId, EntityId, EntityKind, ThemeId};
+use crate::source::{Body, SiteTheme, SourceSet};
+use markdown::{LinkContext, SiteIndex};
+use views::*;
+
+/// The built site: output-relative paths (`sources/a/index.html`) and their bytes.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct OutputTree {
+    pub files: BTreeMap<String, Vec<u8>>,
+}
+
+impl OutputTree {
+    pub fn n_pages(&self) -> usize {
+        self.files.keys().filter(|p| p.ends_with(".html")).count()
+    }
+}
+
+/// Where each page lives, under the base path.
+struct Urls<'c> {
+    config: &'c Config,
+}
+
+impl Urls<'_> {
+    fn path(&self, relative: &str) -> String {
+        format!("{}{relative}", self.config.base_url.path)
+    }
+    fn absolute(&self, relative: &str) -> String {
+        format!("{}{relative}", self.config.base_url.absolute)
+    }
+    fn doc(&self, slug: &str) -> String {
+        self.path(&format!("sources/{slug}/"))
+    }
+    fn entity(&self, slug: &str) -> String {
+        self.path(&format!("entities/{slug}/"))
+    }
+    fn theme(&self, slug: &str) -> String {
+        self.path(&format!("themes/{slug}/"))
+    }
+}
+
+/// Compiles the site theme's templates once.
+pub fn compile_templates(site_theme: &SiteTheme) -> anyhow::Result<tera::Tera> {
+    let mut tera = tera::Tera::new();
+    tera.add_raw_templates(
+        site_theme
+            .templates
+            .iter()
+            .map(|t| (t.name.as_str(), t.text.as_str())),
+    )
+    .with_context(|| {
+        format!(
+            "compiling the templates of site theme `{}`",
+            site_theme.name
+        )
+    })?;
+    for required in [
+        "index.html",
+        "source.html",
+        "entities.html",
+        "entity.html",
+        "themes.html",
+        "theme.html",
+        "annotations.html",
+        "404.html",
+        "note.html",
+    ] {
+        if !tera.contains_template(required) {
+            anyhow::bail!(
+                "site theme `{}` has no template `{required}` (expected in themes/{}/templates/)",
+                site_theme.name,
+                site_theme.name
+            );
+        }
+    }
+    Ok(tera)
+}
+
+/// Renders every page. Problems found while rendering content (a broken `@/` link) are returned
+/// as diagnostics; template failures are `Err`.
+pub fn render_site(
+    config: &Config,
+    sources: &SourceSet,
+    briefing: &Briefing<'_>,
+) -> anyhow::Result<(OutputTree, Vec<Diagnostic>)> {
+    let tera = compile_templates(&sources.site_theme)?;
+    let urls = Urls { config };
+    let site_index = site_index(briefing);
+    let links = LinkContext {
+        base_path: &config.base_url.path,
+        site_index: &site_index,
+    };
+    let renderer = Renderer {
+        config,
+        sources,
+        briefing,
+        tera: &tera,
+        urls,
+        links,
+    };
+    renderer.render()
+}
+
+/// Every page and fragment an `@/` link may point at.
+fn site_index(briefing: &Briefing<'_>) -> SiteIndex {
+    let mut targets = BTreeSet::new();
+    targets.insert(String::new());
+    for page in ["sources/", "entities/", "themes/", "annotations/"] {
+        targets.insert(page.to_string());
+    }
+    for doc in &briefing.docs {
+        let page = format!("sources/{}/", doc.slug);
+        targets.insert(page.clone());
+        for annotation in &doc.annotations {
+            let annotation = briefing.annotation(*annotation);
+            targets.insert(format!("{page}#ann-{}", annotation.id));
+            targets.insert(format!("{page}#note-{}", annotation.id));
+        }
+    }
+    for mention in &briefing.mentions {
+        let doc = briefing.doc(mention.doc);
+        targets.insert(format!("sources/{}/#{}", doc.slug, mention.html_id));
+    }
+    for entity in &briefing.entities {
+        targets.insert(format!("entities/{}/", entity.slug));
+    }
+    for theme in &briefing.themes {
+        targets.insert(format!("themes/{}/", theme.slug));
+    }
+    SiteIndex {
+        targets: targets.into_iter().collect(),
+    }
+}
+
+struct Renderer<'r, 'a> {
+    config: &'r Config,
+    sources: &'r SourceSet,
+    briefing: &'r Briefing<'a>,
+    tera: &'r tera::Tera,
+    urls: Urls<'r>,
+    links: LinkContext<'r>,
+}
+
+/// One rendered page or the problems met while rendering it.
+struct Rendered {
+    path: String,
+    html: String,
+    diagnostics: Vec<Diagnostic>,
+    highlighted_code: bool,
+}
+
+impl Renderer<'_, '_> {
+    fn render(&self) -> anyhow::Result<(OutputTree, Vec<Diagnostic>)> {
+        let briefing = self.briefing;
+        let site = self.site(false);
+        let mut pages: Vec<Rendered> = briefing
+            .docs
+            .par_iter()
+            .enumerate()
+            .map(|(index, _)| self.source_page(DocId::from_index(index), &site))
+            .collect::<anyhow::Result<_>>()?;
+        let highlighted = pages.iter().any(|p| p.highlighted_code);
+        let site = self.site(highlighted);
+        let mut rest: Vec<Rendered> = briefing
+            .entities
+            .par_iter()
+            .enumerate()
+            .map(|(index, _)| self.entity_page(EntityId::from_index(index), &site))
+            .chain(
+                briefing
+                    .themes
+                    .par_iter()
+                    .enumerate()
+                    .map(|(index, _)| self.theme_page(ThemeId::from_index(index), &site)),
+            )
+            .collect::<anyhow::Result<_>>()?;
+        pages.append(&mut rest);
+        pages.push(self.index_page(&site)?);
+        pages.push(self.entities_page(&site)?);
+        pages.push(self.themes_page(&site)?);
+        pages.push(self.annotations_page(&site)?);
+        pages.push(self.not_found_page(&site)?);
+
+        let mut tree = OutputTree::default();
+        let mut diagnostics = Vec::new();
+        for file in &self.sources.site_theme.static_files {
+            tree.files
+                .insert(file.output_path.clone(), file.bytes.clone());
+        }
+        for file in &self.sources.static_files {
+            tree.files
+                .insert(file.output_path.clone(), file.bytes.clone());
+        }
+        if highlighted {
+            tree.files.insert(
+                "syntax.css".to_string(),
+                markdown::syntax_css().into_bytes(),
+            );
+        }
+        for page in pages {
+            diagnostics.extend(page.diagnostics);
+            tree.files.insert(page.path, page.html.into_bytes());
+        }
+        Ok((tree, diagnostics))
+    }
+
+    fn site(&self, syntax_css: bool) -> SiteView {
+        let title = self
+            .briefing
+            .front
+            .title
+            .clone()
+            .unwrap_or_else(|| self.config.title.clone());
+        SiteView {
+            title,
+            description: self.config.description.clone(),
+            language: self.config.language.clone(),
+            base_url: self.config.base_url.absolute.clone(),
+            base_path: self.config.base_url.path.clone(),
+            syntax_css,
+            n_sources: self.briefing.docs.len(),
+            n_entities: self.briefing.entities.len(),
+            n_themes: self.briefing.themes.len(),
+            n_annotations: self.briefing.annotations.len(),
+        }
+    }
+
+    fn page(
+        &self,
+        title: String,
+        relative: &str,
+        section: &'static str,
+        description: Option<&str>,
+    ) -> PageMeta {
+        PageMeta {
+            title,
+            canonical_url: self.urls.absolute(relative),
+            section,
+            description: description
+                .map(str::to_owned)
+                .unwrap_or_else(|| self.config.description.clone()),
+        }
+    }
+
+    fn render_template<T: serde::Serialize>(
+        &self,
+        template: &str,
+        view: &T,
+    ) -> anyhow::Result<String> {
+        let context = tera::Context::from_serialize(view)
+            .with_context(|| format!("preparing the data of `{template}`"))?;
+        self.tera
+            .render(template, &context)
+            .with_context(|| format!("rendering template `{template}`"))
+    }
+
+    /// Editor Markdown as HTML, with broken `@/` links reported at `span`.
+    fn markdown(&self, text: &str, span: Span, diagnostics: &mut Vec<Diagnostic>) -> String {
+        let mut broken = Vec::new();
+        let html = markdown::to_html(text, &self.links, &mut broken);
+        for target in broken {
+            diagnostics.push(broken_link(span, &target));
+        }
+        html
+    }
+
+    fn body_html(&self, body: &Body, diagnostics: &mut Vec<Diagnostic>) -> String {
+        self.markdown(body.text(&self.sources.files), body.span(), diagnostics)
+    }
+
+    fn doc_ref(&self, id: DocId) -> DocRef {
+        let doc = self.briefing.doc(id);
+        DocRef {
+            slug: doc.slug.clone(),
+            title: doc.title.clone(),
+            url: self.urls.doc(&doc.slug),
+        }
+    }
+
+    fn doc_summary(&self, id: DocId) -> DocSummaryView {
+        let doc = self.briefing.doc(id);
+        DocSummaryView {
+            slug: doc.slug.clone(),
+            title: doc.title.clone(),
+            url: self.urls.doc(&doc.slug),
+            publisher: doc.publisher.clone(),
+            author: doc.author.clone(),
+            date: doc.date.map(|d| d.to_string()),
+            date_display: doc.date.map(display_date),
+            summary: doc.summary.clone(),
+            original_url: doc.url.clone(),
+            n_annotations: doc.annotations.len(),
+            n_mentions: doc.mentions.len(),
+        }
+    }
+
+    fn entity_ref(&self, id: EntityId, count: usize) -> EntityRefView {
+        let entity = self.briefing.entity(id);
+        EntityRefView {
+            slug: entity.slug.clone(),
+            name: entity.name.clone(),
+            kind: entity.kind.as_str(),
+            url: self.urls.entity(&entity.slug),
+            count,
+        }
+    }
+
+    fn theme_ref(&self, id: ThemeId, count: usize) -> ThemeRefView {
+        let theme = self.briefing.theme(id);
+        ThemeRefView {
+            slug: theme.slug.clone(),
+            title: theme.title.clone(),
+            url: self.urls.theme(&theme.slug),
+            count,
+        }
+    }
+
+    fn annotation_view(
+        &self,
+        id: AnnotationId,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> AnnotationView {
+        let annotation: &Annotation = self.briefing.annotation(id);
+        let doc = self.briefing.doc(annotation.doc);
+        let note_html = annotation
+            .note
+            .as_ref()
+            .map(|note| self.markdown(&note.value, note.span, diagnostics));
+        AnnotationView {
+            id: annotation.id.clone(),
+            number: annotation.number,
+            anchor: format!("ann-{}", annotation.id),
+            note_anchor: format!("note-{}", annotation.id),
+            url: format!("{}#ann-{}", self.urls.doc(&doc.slug), annotation.id),
+            quote: flatten_whitespace(&doc.reader.text[annotation.range.clone()]),
+            note_html,
+            kind: annotation.kind.as_str(),
+            status: annotation.status.map(|s| s.as_str()),
+            author: annotation.author.clone(),
+            date: annotation.date.map(|d| d.to_string()),
+            links: annotation
+                .links
+                .iter()
+                .map(|l| LinkView {
+                    title: l.title.clone(),
+                    url: l.url.clone(),
+                })
+                .collect(),
+            entities: annotation
+                .entities
+                .iter()
+                .map(|&e| self.entity_ref(e, self.briefing.entity(e).mentions.len()))
+                .collect(),
+            themes: annotation
+                .themes
+                .iter()
+                .map(|&t| self.theme_ref(t, self.briefing.theme(t).annotations.len()))
+                .collect(),
+            source: self.doc_ref(annotation.doc),
+        }
+    }
+
+    fn source_page(&self, id: DocId, site: &SiteView) -> anyhow::Result<Rendered> {
+        let briefing = self.briefing;
+        let doc = briefing.doc(id);
+        let mut diagnostics = Vec::new();
+        let annotations: Vec<AnnotationView> = doc
+            .annotations
+            .iter()
+            .map(|&a| self.annotation_view(a, &mut diagnostics))
+            .collect();
+        let mut notes = BTreeMap::new();
+        for (&annotation_id, view) in doc.annotations.iter().zip(&annotations) {
+            let note = self.render_template(
+                "note.html",
+                &NoteContext {
+                    site: site.clone(),
+                    annotation: view.clone(),
+                },
+            )?;
+            notes.insert(annotation_id, note);
+        }
+        let entity_url = |index: usize| self.urls.entity(&briefing.entities[index].slug);
+        let body = body::render(doc, briefing, &entity_url, &notes, &self.links);
+        for target in body.broken_links {
+            diagnostics.push(broken_link(doc.body.span(), &target));
+        }
+        let body_html = markdown::sanitize(&body.html);
+
+        let mut entity_counts: BTreeMap<EntityId, usize> = BTreeMap::new();
+        for mention in &doc.mentions {
+            *entity_counts
+                .entry(briefing.mention(*mention).entity)
+                .or_insert(0) += 1;
+        }
+        for annotation in &doc.annotations {
+            for entity in &briefing.annotation(*annotation).entities {
+                entity_counts.entry(*entity).or_insert(0);
+            }
+        }
+        let mut entities: Vec<EntityRefView> = entity_counts
+            .into_iter()
+            .map(|(e, count)| self.entity_ref(e, count))
+            .collect();
+        entities.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+        let mut theme_counts: BTreeMap<ThemeId, usize> = BTreeMap::new();
+        for annotation in &doc.annotations {
+            for theme in &briefing.annotation(*annotation).themes {
+                *theme_counts.entry(*theme).or_insert(0) += 1;
+            }
+        }
+        let themes = theme_counts
+            .into_iter()
+            .map(|(t, count)| self.theme_ref(t, count))
+            .collect();
+        let relative = format!("sources/{}/", doc.slug);
+        let view = SourcePage {
+            site: SiteView {
+                syntax_css: site.syntax_css || body.highlighted_code,
+                ..site.clone()
+            },
+            page: self.page(
+                doc.title.clone(),
+                &relative,
+                "source",
+                doc.summary.as_deref(),
+            ),
+            doc: self.doc_summary(id),
+            body_html,
+            entities,
+            themes,
+            annotations,
+        };
+        Ok(Rendered {
+            path: format!("{relative}index.html"),
+            html: self.render_template("source.html", &view)?,
+            diagnostics,
+            highlighted_code: body.highlighted_code,
+        })
+    }
+
+    fn entity_page(&self, id: EntityId, site: &SiteView) -> anyhow::Result<Rendered> {
+        let briefing = self.briefing;
+        let entity = briefing.entity(id);
+        let mut diagnostics = Vec::new();
+        let description_html = self.body_html(&entity.description, &mut diagnostics);
+        let mut groups: Vec<MentionGroupView> = Vec::new();
+        for mention_id in &entity.mentions {
+            let mention = briefing.mention(*mention_id);
+            let doc = briefing.doc(mention.doc);
+            let sentence = doc.sentence_around(mention.range.clone());
+            let text = doc.reader.text.as_str();
+            let view = MentionView {
+                before: flatten_whitespace(&text[sentence.start..mention.range.start]),
+                text: text[mention.range.clone()].to_string(),
+                after: flatten_whitespace(
+                    &text[mention.range.end..sentence.end.max(mention.range.end)],
+                ),
+                url: format!("{}#{}", self.urls.doc(&doc.slug), mention.html_id),
+            };
+            match groups.last_mut() {
+                Some(group) if group.doc.slug == doc.slug => group.mentions.push(view),
+                _ => groups.push(MentionGroupView {
+                    doc: self.doc_ref(mention.doc),
+                    mentions: vec![view],
+                }),
+            }
+        }
+        let annotations = entity
+            .annotations
+            .iter()
+            .map(|&a| self.annotation_view(a, &mut diagnostics))
+            .collect();
+        let view = EntityPage {
+            site: site.clone(),
+            page: self.page(
+                entity.name.clone(),
+                &format!("entities/{}/", entity.slug),
+                "entity",
+                None,
+            ),
+            entity: EntityView {
+                slug: entity.slug.clone(),
+                name: entity.name.clone(),
+                kind: entity.kind.as_str(),
+                aliases: entity.aliases.iter().skip(1).cloned().collect(),
+                url: entity.url.clone(),
+                description_html,
+                n_mentions: entity.mentions.len(),
+            },
+            mentions: groups,
+            annotations,
+            related: entity
+                .related
+                .iter()
+                .map(|&(e, count)| self.entity_ref(e, count))
+                .collect(),
+            themes: entity
+                .themes
+                .iter()
+                .map(|&(t, count)| self.theme_ref(t, count))
+                .collect(),
+        };
+        Ok(Rendered {
+            path: format!("entities/{}/index.html", entity.slug),
+            html: self.render_template("entity.html", &view)?,
+            diagnostics,
+            highlighted_code: false,
+        })
+    }
+
+    fn theme_summary(&self, id: ThemeId, diagnostics: &mut Vec<Diagnostic>) -> ThemeSummaryView {
+        let theme = self.briefing.theme(id);
+        let docs: BTreeSet<DocId> = theme
+            .annotations
+            .iter()
+            .map(|a| self.briefing.annotation(*a).doc)
+            .collect();
+        ThemeSummaryView {
+            slug: theme.slug.clone(),
+            title: theme.title.clone(),
+            url: self.urls.theme(&theme.slug),
+            description_html: self.body_html(&theme.description, diagnostics),
+            n_annotations: theme.annotations.len(),
+            sources: docs.into_iter().map(|d| self.doc_ref(d)).collect(),
+        }
+    }
+
+    fn grouped(
+        &self,
+        annotations: &[AnnotationId],
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Vec<AnnotationGroupView> {
+        let mut groups: Vec<AnnotationGroupView> = Vec::new();
+        for &id in annotations {
+            let doc = self.briefing.annotation(id).doc;
+            let view = self.annotation_view(id, diagnostics);
+            match groups.last_mut() {
+                Some(group) if group.doc.slug == self.briefing.doc(doc).slug => {
+                    group.annotations.push(view)
+                }
+                _ => groups.push(AnnotationGroupView {
+                    doc: self.doc_ref(doc),
+                    annotations: vec![view],
+                }),
+            }
+        }
+        groups
+    }
+
+    fn theme_page(&self, id: ThemeId, site: &SiteView) -> anyhow::Result<Rendered> {
+        let briefing = self.briefing;
+        let theme = briefing.theme(id);
+        let mut diagnostics = Vec::new();
+        let summary = self.theme_summary(id, &mut diagnostics);
+        let groups = self.grouped(&theme.annotations, &mut diagnostics);
+        let mut entity_counts: BTreeMap<EntityId, usize> = BTreeMap::new();
+        for annotation in &theme.annotations {
+            for entity in &briefing.annotation(*annotation).entities {
+                *entity_counts.entry(*entity).or_insert(0) += 1;
+            }
+        }
+        let mut entities: Vec<EntityRefView> = entity_counts
+            .into_iter()
+            .map(|(e, count)| self.entity_ref(e, count))
+            .collect();
+        entities.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+        let view = ThemePage {
+            site: site.clone(),
+            page: self.page(
+                theme.title.clone(),
+                &format!("themes/{}/", theme.slug),
+                "theme",
+                None,
+            ),
+            theme: summary,
+            groups,
+            entities,
+        };
+        Ok(Rendered {
+            path: format!("themes/{}/index.html", theme.slug),
+            html: self.render_template("theme.html", &view)?,
+            diagnostics,
+            highlighted_code: false,
+        })
+    }
+
+    fn index_page(&self, site: &SiteView) -> anyhow::Result<Rendered> {
+        let briefing = self.briefing;
+        let mut diagnostics = Vec::new();
+        let body_html = match &briefing.front.body {
+            Some(body) => self.body_html(body, &mut diagnostics),
+            None => String::new(),
+        };
+        let mut docs: Vec<DocSummaryView> = (0..briefing.docs.len())
+            .map(|i| self.doc_summary(DocId::from_index(i)))
+            .collect();
+        docs.sort_by(|a, b| b.date.cmp(&a.date).then(a.title.cmp(&b.title)));
+        let themes = (0..briefing.themes.len())
+            .map(|i| {
+                let id = ThemeId::from_index(i);
+                self.theme_ref(id, briefing.theme(id).annotations.len())
+            })
+            .collect();
+        let mut top_entities: Vec<EntityRefView> = (0..briefing.entities.len())
+            .map(|i| {
+                let id = EntityId::from_index(i);
+                self.entity_ref(id, briefing.entity(id).mentions.len())
+            })
+            .filter(|e| e.count > 0)
+            .collect();
+        top_entities.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+        top_entities.truncate(12);
+        let view = IndexPage {
+            site: site.clone(),
+            page: self.page(
+                site.title.clone(),
+                "",
+                "home",
+                briefing.front.summary.as_deref(),
+            ),
+            summary: briefing.front.summary.clone(),
+            body_html,
+            docs,
+            themes,
+            top_entities,
+        };
+        Ok(Rendered {
+            path: "index.html".to_string(),
+            html: self.render_template("index.html", &view)?,
+            diagnostics,
+            highlighted_code: false,
+        })
+    }
+
+    fn entities_page(&self, site: &SiteView) -> anyhow::Result<Rendered> {
+        let briefing = self.briefing;
+        let groups = EntityKind::ALL
+            .iter()
+            .filter_map(|&kind| {
+                let mut entities: Vec<EntityRefView> = (0..briefing.entities.len())
+                    .map(EntityId::from_index)
+                    .filter(|&id| briefing.entity(id).kind == kind)
+                    .map(|id| self.entity_ref(id, briefing.entity(id).mentions.len()))
+                    .collect();
+                if entities.is_empty() {
+                    return None;
+                }
+                entities.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+                Some(EntityGroupView {
+                    kind: kind.as_str(),
+                    label: kind_label(kind),
+                    entities,
+                })
+            })
+            .collect();
+        let view = EntitiesPage {
+            site: site.clone(),
+            page: self.page("Entities".to_string(), "entities/", "entities", None),
+            groups,
+        };
+        Ok(Rendered {
+            path: "entities/index.html".to_string(),
+            html: self.render_template("entities.html", &view)?,
+            diagnostics: Vec::new(),
+            highlighted_code: false,
+        })
+    }
+
+    fn themes_page(&self, site: &SiteView) -> anyhow::Result<Rendered> {
+        let mut diagnostics = Vec::new();
+        let themes = (0..self.briefing.themes.len())
+            .map(|i| self.theme_summary(ThemeId::from_index(i), &mut diagnostics))
+            .collect();
+        let view = ThemesPage {
+            site: site.clone(),
+            page: self.page("Themes".to_string(), "themes/", "themes", None),
+            themes,
+        };
+        Ok(Rendered {
+            path: "themes/index.html".to_string(),
+            html: self.render_template("themes.html", &view)?,
+            diagnostics,
+            highlighted_code: false,
+        })
+    }
+
+    fn annotations_page(&self, site: &SiteView) -> anyhow::Result<Rendered> {
+        let mut diagnostics = Vec::new();
+        let all: Vec<AnnotationId> = (0..self.briefing.annotations.len())
+            .map(AnnotationId::from_index)
+            .collect();
+        let groups = self.grouped(&all, &mut diagnostics);
+        let view = AnnotationsPage {
+            site: site.clone(),
+            page: self.page(
+                "Annotations".to_string(),
+                "annotations/",
+                "annotations",
+                None,
+            ),
+            groups,
+        };
+        Ok(Rendered {
+            path: "annotations/index.html".to_string(),
+            html: self.render_template("annotations.html", &view)?,
+            diagnostics,
+            highlighted_code: false,
+        })
+    }
+
+    fn not_found_page(&self, site: &SiteView) -> anyhow::Result<Rendered> {
+        let view = NotFoundPage {
+            site: site.clone(),
+            page: self.page("Page not found".to_string(), "404.html", "404", None),
+        };
+        Ok(Rendered {
+            path: "404.html".to_string(),
+            html: self.render_template("404.html", &view)?,
+            diagnostics: Vec::new(),
+            highlighted_code: false,
+        })
+    }
+}
+
+fn broken_link(span: Span, target: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::BrokenInternalLink,
+        span,
+        format!("the link `@/{target}` points at no page or passage of this briefing"),
+    )
+    .with_help("internal links look like `@/sources/<slug>/`, `@/entities/<slug>/`, `@/themes/<slug>/` or `@/sources/<slug>/#ann-<annotation id>`")
+}
+
+fn kind_label(kind: EntityKind) -> &'static str {
+    match kind {
+        EntityKind::Organization => "Organizations",
+        EntityKind::Person => "People",
+        EntityKind::Product => "Products",
+        EntityKind::Model => "Models",
+        EntityKind::Initiative => "Initiatives",
+        EntityKind::Place => "Places",
+        EntityKind::Other => "Other",
+    }
+}
+
+fn display_date(date: jiff::civil::Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    format!(
+        "{} {} {}",
+        date.day(),
+        MONTHS[(date.month() - 1) as usize],
+        date.year()
+    )
+}
+
+fn flatten_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            space = true;
+        } else {
+            if space {
+                out.push(' ');
+            }
+            space = false;
+            out.push(c);
+        }
+    }
+    if space {
+        out.push(' ');
+    }
+    out
+}

@@ -1,0 +1,239 @@
+//! The theme API: the only data templates see.
+//!
+//! Every struct here is serialised into a tera context. Model types never reach templates;
+//! renaming a field here is a breaking change for every site theme.
+//! URLs are ready to use (they carry the base path); `*_html` fields are sanitised HTML.
+
+use serde::Serialize;
+
+/// Site-wide values, under `site` in every template.
+#[derive(Clone, Debug, Serialize)]
+pub struct SiteView {
+    pub title: String,
+    pub description: String,
+    pub language: String,
+    /// Absolute base URL with trailing slash, for canonical links and feeds.
+    pub base_url: String,
+    /// Path of the site's root with trailing slash (`/` or `/repo/`), for internal links.
+    pub base_path: String,
+    /// True when a code block was highlighted and `syntax.css` exists.
+    pub syntax_css: bool,
+    pub n_sources: usize,
+    pub n_entities: usize,
+    pub n_themes: usize,
+    pub n_annotations: usize,
+}
+
+/// What every page has besides `site`: under `page`.
+#[derive(Clone, Debug, Serialize)]
+pub struct PageMeta {
+    pub title: String,
+    /// The page's own absolute URL.
+    pub canonical_url: String,
+    /// `home`, `source`, `entities`, `entity`, `themes`, `theme`, `annotations` or `404`.
+    pub section: &'static str,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DocRef {
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct DocSummaryView {
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    pub publisher: Option<String>,
+    pub author: Option<String>,
+    /// `YYYY-MM-DD`, for `<time datetime>`.
+    pub date: Option<String>,
+    /// Human form, such as `5 March 2024`.
+    pub date_display: Option<String>,
+    pub summary: Option<String>,
+    /// The original article's URL, if known.
+    pub original_url: Option<String>,
+    pub n_annotations: usize,
+    pub n_mentions: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EntityRefView {
+    pub slug: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub url: String,
+    /// Mentions (or tagged annotations, where it says so) in the context of the list.
+    pub count: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThemeRefView {
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    pub count: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LinkView {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnnotationView {
+    pub id: String,
+    /// 1-based number in its source, in reading order.
+    pub number: usize,
+    /// Element id of the highlight in the source page: `ann-<id>`.
+    pub anchor: String,
+    /// Element id of the note in the source page: `note-<id>`.
+    pub note_anchor: String,
+    /// Link to the highlighted passage in its source page.
+    pub url: String,
+    /// The annotated passage as the reader sees it.
+    pub quote: String,
+    pub note_html: Option<String>,
+    pub kind: &'static str,
+    pub status: Option<&'static str>,
+    pub author: Option<String>,
+    pub date: Option<String>,
+    pub links: Vec<LinkView>,
+    pub entities: Vec<EntityRefView>,
+    pub themes: Vec<ThemeRefView>,
+    pub source: DocRef,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IndexPage {
+    pub site: SiteView,
+    pub page: PageMeta,
+    pub summary: Option<String>,
+    pub body_html: String,
+    pub docs: Vec<DocSummaryView>,
+    pub themes: Vec<ThemeRefView>,
+    /// Most-mentioned entities first.
+    pub top_entities: Vec<EntityRefView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SourcePage {
+    pub site: SiteView,
+    pub page: PageMeta,
+    pub doc: DocSummaryView,
+    /// The source text with `<mark data-annotation>` highlights, `data-entity` mentions and
+    /// notes beside their passages.
+    pub body_html: String,
+    pub entities: Vec<EntityRefView>,
+    pub themes: Vec<ThemeRefView>,
+    pub annotations: Vec<AnnotationView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EntityGroupView {
+    pub kind: &'static str,
+    /// Plural heading, such as `Organizations`.
+    pub label: &'static str,
+    pub entities: Vec<EntityRefView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EntitiesPage {
+    pub site: SiteView,
+    pub page: PageMeta,
+    pub groups: Vec<EntityGroupView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MentionView {
+    /// The sentence around the mention, in three parts.
+    pub before: String,
+    pub text: String,
+    pub after: String,
+    /// Link to the mention in its source page.
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MentionGroupView {
+    pub doc: DocRef,
+    pub mentions: Vec<MentionView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EntityView {
+    pub slug: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub aliases: Vec<String>,
+    pub url: Option<String>,
+    pub description_html: String,
+    pub n_mentions: usize,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct EntityPage {
+    pub site: SiteView,
+    pub page: PageMeta,
+    pub entity: EntityView,
+    pub mentions: Vec<MentionGroupView>,
+    pub annotations: Vec<AnnotationView>,
+    pub related: Vec<EntityRefView>,
+    pub themes: Vec<ThemeRefView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThemeSummaryView {
+    pub slug: String,
+    pub title: String,
+    pub url: String,
+    pub description_html: String,
+    pub n_annotations: usize,
+    pub sources: Vec<DocRef>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThemesPage {
+    pub site: SiteView,
+    pub page: PageMeta,
+    pub themes: Vec<ThemeSummaryView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnnotationGroupView {
+    pub doc: DocRef,
+    pub annotations: Vec<AnnotationView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ThemePage {
+    pub site: SiteView,
+    pub page: PageMeta,
+    pub theme: ThemeSummaryView,
+    pub groups: Vec<AnnotationGroupView>,
+    pub entities: Vec<EntityRefView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct AnnotationsPage {
+    pub site: SiteView,
+    pub page: PageMeta,
+    pub groups: Vec<AnnotationGroupView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NotFoundPage {
+    pub site: SiteView,
+    pub page: PageMeta,
+}
+
+/// The context of `note.html`, rendered once per annotation into the source page.
+#[derive(Clone, Debug, Serialize)]
+pub struct NoteContext {
+    pub site: SiteView,
+    pub annotation: AnnotationView,
+}

@@ -1,0 +1,358 @@
+//! Load: `content/`, `themes/<site theme>/` and `static/` → [`SourceSet`].
+//!
+//! The only module that reads the briefing's inputs. It produces the file table and raw,
+//! as-authored types (`RawDoc`, `RawEntity`, `RawTheme`, `RawAnnotation`) whose fields keep
+//! the span they were written at. Malformed files are diagnostics and are skipped; only I/O
+//! failures are `Err`. It resolves nothing: slugs, references and quotes are `model`'s job.
+
+mod frontmatter;
+mod raw;
+pub mod yaml;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics, Span, Spanned};
+use crate::files::{FileId, Files, SourceFile};
+
+pub use raw::{RawAnnotation, RawDoc, RawEntity, RawIndex, RawLink, RawTheme};
+
+/// Largest content file gloss reads; bigger ones are reported, not loaded.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Where a Markdown body lies in its file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Body {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Body {
+    pub fn range(&self) -> Range<usize> {
+        self.start..self.end
+    }
+
+    pub fn text<'f>(&self, files: &'f Files) -> &'f str {
+        &files.get(self.file).text[self.range()]
+    }
+
+    pub fn span(&self) -> Span {
+        Span::new(self.file, self.range())
+    }
+}
+
+/// One template of the site theme: its name as templates refer to it (`page.html`) and text.
+#[derive(Clone, Debug)]
+pub struct Template {
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// A file copied to the output as is: its path relative to the output root.
+#[derive(Clone, Debug)]
+pub struct StaticFile {
+    pub output_path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The site theme (the look: templates and assets), as opposed to a briefing theme (a topic).
+#[derive(Clone, Debug)]
+pub struct SiteTheme {
+    pub name: String,
+    pub templates: Vec<Template>,
+    pub static_files: Vec<StaticFile>,
+}
+
+/// Everything read for one build.
+#[derive(Debug)]
+pub struct SourceSet {
+    pub files: Files,
+    pub index: Option<RawIndex>,
+    pub docs: Vec<RawDoc>,
+    pub entities: Vec<RawEntity>,
+    pub themes: Vec<RawTheme>,
+    pub annotations: Vec<RawAnnotation>,
+    pub site_theme: SiteTheme,
+    /// Files from the briefing's top-level `static/`, which win over the site theme's.
+    pub static_files: Vec<StaticFile>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Index,
+    Doc,
+    Entity,
+    Theme,
+    AnnotationYaml,
+    AnnotationMarkdown,
+}
+
+fn classify(relative: &Path) -> Option<Kind> {
+    let parts: Vec<&str> = relative.iter().filter_map(|p| p.to_str()).collect();
+    let extension = relative.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match (parts.as_slice(), extension) {
+        (["_index.md"], _) => Some(Kind::Index),
+        (["sources", _], "md") => Some(Kind::Doc),
+        (["entities", _], "md") => Some(Kind::Entity),
+        (["themes", _], "md") => Some(Kind::Theme),
+        (["annotations", ..], "yaml" | "yml") => Some(Kind::AnnotationYaml),
+        (["annotations", ..], "md") => Some(Kind::AnnotationMarkdown),
+        _ => None,
+    }
+}
+
+/// Reads the whole briefing. `files` already holds `site.toml`.
+pub fn load(
+    config: &Config,
+    mut files: Files,
+    diagnostics: &mut Diagnostics,
+) -> anyhow::Result<SourceSet> {
+    let content_dir = config.content_dir();
+    let mut found: Vec<(PathBuf, Kind)> = Vec::new();
+    if content_dir.is_dir() {
+        for entry in walkdir::WalkDir::new(&content_dir).sort_by_file_name() {
+            let entry = entry.with_context(|| format!("reading {}", content_dir.display()))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let relative = entry
+                .path()
+                .strip_prefix(&content_dir)
+                .expect("walkdir yields paths under its root");
+            if relative
+                .iter()
+                .any(|part| part.to_str().is_some_and(|p| p.starts_with('.')))
+            {
+                continue;
+            }
+            if let Some(kind) = classify(relative) {
+                found.push((entry.path().to_path_buf(), kind));
+            }
+        }
+    }
+
+    let read: Vec<(PathBuf, Kind, Result<String, ReadProblem>)> = found
+        .into_par_iter()
+        .map(|(path, kind)| {
+            let result = read_text(&path);
+            (path, kind, result)
+        })
+        .collect();
+
+    let mut loaded: Vec<(FileId, Kind)> = Vec::new();
+    for (path, kind, result) in read {
+        let display = path
+            .strip_prefix(&config.root)
+            .unwrap_or(&path)
+            .to_path_buf();
+        match result {
+            Ok(text) => {
+                let id = files.add(SourceFile::new(display, text));
+                loaded.push((id, kind));
+            }
+            Err(ReadProblem::Io(err)) => {
+                return Err(err).with_context(|| format!("reading {}", path.display()));
+            }
+            Err(problem) => {
+                let (text, offset, message, help) = problem.describe();
+                let id = files.add(SourceFile::new(display.clone(), text));
+                diagnostics.push(
+                    Diagnostic::error(Code::InvalidFile, Span::new(id, offset..offset), message)
+                        .with_help(help),
+                );
+            }
+        }
+    }
+
+    let parsed: Vec<(Parsed, Vec<Diagnostic>)> = loaded
+        .par_iter()
+        .map(|&(file, kind)| {
+            let mut local = Vec::new();
+            let parsed = raw::parse(&files, file, kind, &mut local);
+            (parsed, local)
+        })
+        .collect();
+
+    let mut index = None;
+    let mut docs = Vec::new();
+    let mut entities = Vec::new();
+    let mut themes = Vec::new();
+    let mut annotations = Vec::new();
+    for (parsed, local) in parsed {
+        diagnostics.extend(local);
+        match parsed {
+            Parsed::Index(raw) => index = Some(raw),
+            Parsed::Doc(raw) => docs.push(raw),
+            Parsed::Entity(raw) => entities.push(raw),
+            Parsed::Theme(raw) => themes.push(raw),
+            Parsed::Annotations(raws) => annotations.extend(raws),
+            Parsed::Nothing => {}
+        }
+    }
+
+    let site_theme = load_site_theme(config)?;
+    let static_files = if config.static_dir().is_dir() {
+        read_static(&config.static_dir())?
+    } else {
+        Vec::new()
+    };
+
+    Ok(SourceSet {
+        files,
+        index,
+        docs,
+        entities,
+        themes,
+        annotations,
+        site_theme,
+        static_files,
+    })
+}
+
+/// What one content file turned into.
+enum Parsed {
+    Index(RawIndex),
+    Doc(RawDoc),
+    Entity(RawEntity),
+    Theme(RawTheme),
+    Annotations(Vec<RawAnnotation>),
+    Nothing,
+}
+
+enum ReadProblem {
+    Io(std::io::Error),
+    TooLarge(u64),
+    NotUtf8 { lossy: String, offset: usize },
+    Nul { text: String, offset: usize },
+}
+
+impl ReadProblem {
+    fn describe(self) -> (String, usize, String, String) {
+        match self {
+            ReadProblem::TooLarge(size) => (
+                String::new(),
+                0,
+                format!(
+                    "file is {} MiB, more than gloss reads ({} MiB)",
+                    size / (1024 * 1024),
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+                "split it into smaller files".to_string(),
+            ),
+            ReadProblem::NotUtf8 { lossy, offset } => (
+                lossy,
+                offset,
+                "file is not valid UTF-8".to_string(),
+                "save it as UTF-8 (the first invalid byte is marked)".to_string(),
+            ),
+            ReadProblem::Nul { text, offset } => (
+                text,
+                offset,
+                "file contains a NUL byte".to_string(),
+                "remove the NUL byte; content files must be plain text".to_string(),
+            ),
+            ReadProblem::Io(_) => unreachable!("I/O errors are returned, not described"),
+        }
+    }
+}
+
+/// Reads a content file as text: size-checked, UTF-8, byte-order mark removed.
+fn read_text(path: &Path) -> Result<String, ReadProblem> {
+    let size = std::fs::metadata(path).map_err(ReadProblem::Io)?.len();
+    if size > MAX_FILE_BYTES {
+        return Err(ReadProblem::TooLarge(size));
+    }
+    let bytes = std::fs::read(path).map_err(ReadProblem::Io)?;
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let offset = err.utf8_error().valid_up_to();
+            let lossy = String::from_utf8_lossy(err.as_bytes()).into_owned();
+            // The lossy text has replacement characters where invalid bytes were; offsets before
+            // the first one are unchanged.
+            return Err(ReadProblem::NotUtf8 { lossy, offset });
+        }
+    };
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    if let Some(offset) = text.find('\0') {
+        return Err(ReadProblem::Nul {
+            text: text.replace('\0', "\u{2400}"),
+            offset,
+        });
+    }
+    Ok(text)
+}
+
+fn load_site_theme(config: &Config) -> anyhow::Result<SiteTheme> {
+    let dir = config.site_theme_dir();
+    let templates_dir = dir.join("templates");
+    let mut templates = Vec::new();
+    if templates_dir.is_dir() {
+        for entry in walkdir::WalkDir::new(&templates_dir).sort_by_file_name() {
+            let entry = entry.with_context(|| format!("reading {}", templates_dir.display()))?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let name = entry
+                .path()
+                .strip_prefix(&templates_dir)
+                .expect("walkdir yields paths under its root")
+                .to_string_lossy()
+                .replace('\\', "/");
+            let text = std::fs::read_to_string(entry.path())
+                .with_context(|| format!("reading template {}", entry.path().display()))?;
+            templates.push(Template {
+                name,
+                path: entry.path().to_path_buf(),
+                text,
+            });
+        }
+    }
+    let static_dir = dir.join("static");
+    let static_files = if static_dir.is_dir() {
+        read_static(&static_dir)?
+    } else {
+        Vec::new()
+    };
+    Ok(SiteTheme {
+        name: config.site_theme.clone(),
+        templates,
+        static_files,
+    })
+}
+
+fn read_static(dir: &Path) -> anyhow::Result<Vec<StaticFile>> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let relative = entry
+            .path()
+            .strip_prefix(dir)
+            .expect("walkdir yields paths under its root");
+        let Some(output_path) = relative.to_str().map(|p| p.replace('\\', "/")) else {
+            anyhow::bail!(
+                "static file name is not valid UTF-8: {}",
+                entry.path().display()
+            );
+        };
+        let bytes = std::fs::read(entry.path())
+            .with_context(|| format!("reading {}", entry.path().display()))?;
+        out.push(StaticFile { output_path, bytes });
+    }
+    Ok(out)
+}
+
+/// A value that must be text, with its span, used by raw parsing.
+pub(crate) type Text = Spanned<String>;

@@ -1,0 +1,424 @@
+//! Raw, as-authored content types and their parsing from front matter and YAML files.
+//!
+//! Each raw type mirrors one kind of content file; every field keeps its span. Parsing goes
+//! through private `Yaml*` shapes that `serde` fills (unknown keys rejected), then into the
+//! public raw types with gloss spans.
+
+use serde::Deserialize;
+
+use super::yaml::{self, Place, Yaml};
+use super::{Body, Kind, Parsed, Text, frontmatter};
+use crate::diagnostics::{Code, Diagnostic, Span, Spanned};
+use crate::files::{FileId, Files};
+
+/// `content/_index.md`: the front page.
+#[derive(Clone, Debug)]
+pub struct RawIndex {
+    pub file: FileId,
+    pub title: Option<Text>,
+    pub summary: Option<Text>,
+    pub body: Body,
+}
+
+/// `content/sources/<stem>.md`: a source document.
+#[derive(Clone, Debug)]
+pub struct RawDoc {
+    pub file: FileId,
+    pub stem: String,
+    pub title: Text,
+    pub publisher: Option<Text>,
+    pub author: Option<Text>,
+    pub date: Option<Text>,
+    pub url: Option<Text>,
+    pub summary: Option<Text>,
+    pub slug: Option<Text>,
+    pub draft: Option<Spanned<bool>>,
+    pub body: Body,
+}
+
+/// `content/entities/<stem>.md`: a company, person, product and so on.
+#[derive(Clone, Debug)]
+pub struct RawEntity {
+    pub file: FileId,
+    pub stem: String,
+    pub name: Text,
+    pub kind: Option<Text>,
+    pub aliases: Vec<Text>,
+    pub url: Option<Text>,
+    pub slug: Option<Text>,
+    pub body: Body,
+}
+
+/// `content/themes/<stem>.md`: a briefing theme (a topic), not the site's look.
+#[derive(Clone, Debug)]
+pub struct RawTheme {
+    pub file: FileId,
+    pub stem: String,
+    pub title: Text,
+    pub slug: Option<Text>,
+    pub order: Option<Spanned<i64>>,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug)]
+pub struct RawLink {
+    pub title: Text,
+    pub url: Text,
+}
+
+/// One annotation, from a YAML list item or a Markdown annotation file.
+#[derive(Clone, Debug)]
+pub struct RawAnnotation {
+    pub file: FileId,
+    /// The whole item (YAML) or front matter (Markdown), for problems with the annotation as such.
+    pub span: Span,
+    pub source: Text,
+    pub quote: Text,
+    pub prefix: Option<Text>,
+    pub suffix: Option<Text>,
+    pub id: Option<Text>,
+    pub note: Option<Text>,
+    pub entities: Vec<Text>,
+    pub themes: Vec<Text>,
+    pub kind: Option<Text>,
+    pub status: Option<Text>,
+    pub author: Option<Text>,
+    pub date: Option<Text>,
+    pub links: Vec<RawLink>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlIndex {
+    title: Option<Yaml<String>>,
+    summary: Option<Yaml<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlDoc {
+    title: Yaml<String>,
+    publisher: Option<Yaml<String>>,
+    author: Option<Yaml<String>>,
+    date: Option<Yaml<String>>,
+    url: Option<Yaml<String>>,
+    summary: Option<Yaml<String>>,
+    slug: Option<Yaml<String>>,
+    draft: Option<Yaml<bool>>,
+}
+const DOC_KEYS: &[&str] = &[
+    "title",
+    "publisher",
+    "author",
+    "date",
+    "url",
+    "summary",
+    "slug",
+    "draft",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlEntity {
+    name: Yaml<String>,
+    kind: Option<Yaml<String>>,
+    aliases: Option<Vec<Yaml<String>>>,
+    url: Option<Yaml<String>>,
+    slug: Option<Yaml<String>>,
+}
+const ENTITY_KEYS: &[&str] = &["name", "kind", "aliases", "url", "slug"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlTheme {
+    title: Yaml<String>,
+    slug: Option<Yaml<String>>,
+    order: Option<Yaml<i64>>,
+}
+const THEME_KEYS: &[&str] = &["title", "slug", "order"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlAnnotationFile {
+    source: Yaml<String>,
+    annotations: Yaml<Vec<Yaml<YamlAnnotationItem>>>,
+}
+const ANNOTATION_FILE_KEYS: &[&str] = &["source", "annotations"];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlAnnotationItem {
+    quote: Yaml<String>,
+    prefix: Option<Yaml<String>>,
+    suffix: Option<Yaml<String>>,
+    id: Option<Yaml<String>>,
+    note: Option<Yaml<String>>,
+    entities: Option<Vec<Yaml<String>>>,
+    themes: Option<Vec<Yaml<String>>>,
+    kind: Option<Yaml<String>>,
+    status: Option<Yaml<String>>,
+    author: Option<Yaml<String>>,
+    date: Option<Yaml<String>>,
+    links: Option<Vec<YamlLink>>,
+}
+
+/// The front matter of a Markdown annotation file: the item's keys plus `source`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlAnnotationFrontMatter {
+    source: Yaml<String>,
+    quote: Yaml<String>,
+    prefix: Option<Yaml<String>>,
+    suffix: Option<Yaml<String>>,
+    id: Option<Yaml<String>>,
+    note: Option<Yaml<String>>,
+    entities: Option<Vec<Yaml<String>>>,
+    themes: Option<Vec<Yaml<String>>>,
+    kind: Option<Yaml<String>>,
+    status: Option<Yaml<String>>,
+    author: Option<Yaml<String>>,
+    date: Option<Yaml<String>>,
+    links: Option<Vec<YamlLink>>,
+}
+const ANNOTATION_KEYS: &[&str] = &[
+    "source", "quote", "prefix", "suffix", "id", "note", "entities", "themes", "kind", "status",
+    "author", "date", "links",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlLink {
+    title: Yaml<String>,
+    url: Yaml<String>,
+}
+
+pub(super) fn parse(
+    files: &Files,
+    file: FileId,
+    kind: Kind,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Parsed {
+    let result = match kind {
+        Kind::Index => parse_index(files, file).map(Parsed::Index),
+        Kind::Doc => parse_doc(files, file).map(Parsed::Doc),
+        Kind::Entity => parse_entity(files, file).map(Parsed::Entity),
+        Kind::Theme => parse_theme(files, file).map(Parsed::Theme),
+        Kind::AnnotationYaml => parse_annotation_yaml(files, file).map(Parsed::Annotations),
+        Kind::AnnotationMarkdown => {
+            parse_annotation_markdown(files, file).map(|a| Parsed::Annotations(vec![a]))
+        }
+    };
+    match result {
+        Ok(parsed) => parsed,
+        Err(diagnostic) => {
+            diagnostics.push(diagnostic);
+            Parsed::Nothing
+        }
+    }
+}
+
+fn stem(files: &Files, file: FileId) -> String {
+    files
+        .path(file)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Splits a Markdown file and parses its front matter as `T`.
+fn front_matter<'f, T: serde::de::DeserializeOwned>(
+    files: &'f Files,
+    file: FileId,
+    what: &str,
+    keys: &[&str],
+    required: bool,
+) -> Result<(Option<(T, Place<'f>)>, Body), Diagnostic> {
+    let text = files.get(file).text.as_str();
+    let split = frontmatter::split(text).map_err(|unclosed| {
+        Diagnostic::error(
+            Code::FrontMatter,
+            Span::new(file, unclosed.opening),
+            "front matter is not closed",
+        )
+        .with_help("end the front matter with a line holding only `---`")
+    })?;
+    let body = Body {
+        file,
+        start: split.body.start,
+        end: split.body.end,
+    };
+    let Some(range) = split.front_matter else {
+        if required {
+            return Err(Diagnostic::error(
+                Code::FrontMatter,
+                Span::file_start(file),
+                format!("{what} has no front matter"),
+            )
+            .with_help(format!(
+                "start the file with a `---` line, the keys (at least `{}: ...`), then another `---` line",
+                keys.first().copied().unwrap_or("title")
+            )));
+        }
+        return Ok((None, body));
+    };
+    let place = Place {
+        file,
+        offset: range.start,
+        yaml: &text[range],
+    };
+    let value = yaml::parse::<T>(place, what, keys)?;
+    Ok((Some((value, place)), body))
+}
+
+fn parse_index(files: &Files, file: FileId) -> Result<RawIndex, Diagnostic> {
+    let (parsed, body) =
+        front_matter::<YamlIndex>(files, file, "the front page", &["title", "summary"], false)?;
+    let (title, summary) = match parsed {
+        Some((yaml, place)) => (
+            place.spanned_opt(yaml.title),
+            place.spanned_opt(yaml.summary),
+        ),
+        None => (None, None),
+    };
+    Ok(RawIndex {
+        file,
+        title,
+        summary,
+        body,
+    })
+}
+
+fn parse_doc(files: &Files, file: FileId) -> Result<RawDoc, Diagnostic> {
+    let (parsed, body) = front_matter::<YamlDoc>(files, file, "a source", DOC_KEYS, true)?;
+    let (yaml, place) = parsed.expect("required front matter is present");
+    Ok(RawDoc {
+        file,
+        stem: stem(files, file),
+        title: place.spanned(yaml.title),
+        publisher: place.spanned_opt(yaml.publisher),
+        author: place.spanned_opt(yaml.author),
+        date: place.spanned_opt(yaml.date),
+        url: place.spanned_opt(yaml.url),
+        summary: place.spanned_opt(yaml.summary),
+        slug: place.spanned_opt(yaml.slug),
+        draft: place.spanned_opt(yaml.draft),
+        body,
+    })
+}
+
+fn parse_entity(files: &Files, file: FileId) -> Result<RawEntity, Diagnostic> {
+    let (parsed, body) = front_matter::<YamlEntity>(files, file, "an entity", ENTITY_KEYS, true)?;
+    let (yaml, place) = parsed.expect("required front matter is present");
+    Ok(RawEntity {
+        file,
+        stem: stem(files, file),
+        name: place.spanned(yaml.name),
+        kind: place.spanned_opt(yaml.kind),
+        aliases: place.spanned_vec(yaml.aliases),
+        url: place.spanned_opt(yaml.url),
+        slug: place.spanned_opt(yaml.slug),
+        body,
+    })
+}
+
+fn parse_theme(files: &Files, file: FileId) -> Result<RawTheme, Diagnostic> {
+    let (parsed, body) = front_matter::<YamlTheme>(files, file, "a theme", THEME_KEYS, true)?;
+    let (yaml, place) = parsed.expect("required front matter is present");
+    Ok(RawTheme {
+        file,
+        stem: stem(files, file),
+        title: place.spanned(yaml.title),
+        slug: place.spanned_opt(yaml.slug),
+        order: place.spanned_opt(yaml.order),
+        body,
+    })
+}
+
+fn parse_annotation_yaml(files: &Files, file: FileId) -> Result<Vec<RawAnnotation>, Diagnostic> {
+    let text = files.get(file).text.as_str();
+    let place = Place {
+        file,
+        offset: 0,
+        yaml: text,
+    };
+    let yaml: YamlAnnotationFile = yaml::parse(place, "an annotation file", ANNOTATION_FILE_KEYS)?;
+    let source = place.spanned(yaml.source);
+    let items = yaml.annotations.value;
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            let span = place.span(&item.referenced);
+            let item = item.value;
+            RawAnnotation {
+                file,
+                span,
+                source: source.clone(),
+                quote: place.spanned(item.quote),
+                prefix: place.spanned_opt(item.prefix),
+                suffix: place.spanned_opt(item.suffix),
+                id: place.spanned_opt(item.id),
+                note: place.spanned_opt(item.note),
+                entities: place.spanned_vec(item.entities),
+                themes: place.spanned_vec(item.themes),
+                kind: place.spanned_opt(item.kind),
+                status: place.spanned_opt(item.status),
+                author: place.spanned_opt(item.author),
+                date: place.spanned_opt(item.date),
+                links: links(place, item.links),
+            }
+        })
+        .collect())
+}
+
+fn parse_annotation_markdown(files: &Files, file: FileId) -> Result<RawAnnotation, Diagnostic> {
+    let (parsed, body) = front_matter::<YamlAnnotationFrontMatter>(
+        files,
+        file,
+        "an annotation",
+        ANNOTATION_KEYS,
+        true,
+    )?;
+    let (yaml, place) = parsed.expect("required front matter is present");
+    let body_text = body.text(files);
+    let note_in_front_matter = place.spanned_opt(yaml.note);
+    let note = if body_text.trim().is_empty() {
+        note_in_front_matter
+    } else if let Some(duplicate) = note_in_front_matter {
+        return Err(Diagnostic::error(
+            Code::InvalidValue,
+            duplicate.span,
+            "the note is given twice: as `note:` and as the file's body",
+        )
+        .with_help("keep the note in the body and remove the `note:` key"));
+    } else {
+        Some(Spanned::new(body_text.to_string(), body.span()))
+    };
+    Ok(RawAnnotation {
+        file,
+        span: Span::new(file, place.offset..place.offset + place.yaml.len()),
+        source: place.spanned(yaml.source),
+        quote: place.spanned(yaml.quote),
+        prefix: place.spanned_opt(yaml.prefix),
+        suffix: place.spanned_opt(yaml.suffix),
+        id: place.spanned_opt(yaml.id),
+        note,
+        entities: place.spanned_vec(yaml.entities),
+        themes: place.spanned_vec(yaml.themes),
+        kind: place.spanned_opt(yaml.kind),
+        status: place.spanned_opt(yaml.status),
+        author: place.spanned_opt(yaml.author),
+        date: place.spanned_opt(yaml.date),
+        links: links(place, yaml.links),
+    })
+}
+
+fn links(place: Place<'_>, links: Option<Vec<YamlLink>>) -> Vec<RawLink> {
+    links
+        .unwrap_or_default()
+        .into_iter()
+        .map(|link| RawLink {
+            title: place.spanned(link.title),
+            url: place.spanned(link.url),
+        })
+        .collect()
+}
