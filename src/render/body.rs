@@ -345,15 +345,18 @@ impl<'e> State<'e> {
                 });
             }
             if allow_refs {
-                for span in &covering {
-                    if let Wrapper::Mark(index) = span.wrapper
-                        && span.end == end
-                    {
-                        self.pending_refs.push(index);
-                    }
+                let mut ending: Vec<usize> = covering
+                    .iter()
+                    .filter_map(|span| match span.wrapper {
+                        Wrapper::Mark(index) if span.end == end => Some(index),
+                        _ => None,
+                    })
+                    .collect();
+                ending.sort_by_key(|&i| briefing.annotations[i].number);
+                self.pending_refs.extend(ending);
+                if self.link_depth == 0 {
+                    self.write_refs(&mut html, briefing);
                 }
-                self.pending_refs
-                    .sort_by_key(|&i| briefing.annotations[i].number);
             }
         }
         self.html(html);
@@ -365,6 +368,11 @@ impl<'e> State<'e> {
             return;
         }
         let mut html = String::new();
+        self.write_refs(&mut html, briefing);
+        self.html(html);
+    }
+
+    fn write_refs(&mut self, html: &mut String, briefing: &Briefing<'_>) {
         for index in std::mem::take(&mut self.pending_refs) {
             let annotation = &briefing.annotations[index];
             html.push_str(&format!(
@@ -373,7 +381,6 @@ impl<'e> State<'e> {
                 n = annotation.number
             ));
         }
-        self.html(html);
     }
 
     #[allow(clippy::too_many_arguments)]
