@@ -94,11 +94,20 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
                 Ok(range) => range,
                 Err(diagnostic) => {
                     diagnostics.push(diagnostic);
+                    // Still check the rest of the annotation, so one run reports everything.
+                    let _ = annotation(
+                        raw,
+                        doc_id,
+                        &docs[doc_index],
+                        0..0,
+                        &entity_slugs,
+                        &theme_slugs,
+                        diagnostics,
+                    );
                     continue;
                 }
             };
             let Some(annotation) = annotation(
-                files,
                 raw,
                 doc_id,
                 &docs[doc_index],
@@ -702,7 +711,6 @@ fn excerpt(text: &str) -> String {
 
 #[allow(clippy::too_many_arguments)]
 fn annotation(
-    files: &Files,
     raw: &RawAnnotation,
     doc_id: DocId,
     doc: &Doc<'_>,
@@ -737,7 +745,6 @@ fn annotation(
         }
         None => default_annotation_id(&doc.slug, &doc.reader.text[range.clone()]),
     };
-    let _ = files;
 
     let mut entities = Vec::new();
     for slug in &raw.entities {

@@ -203,7 +203,9 @@ pub(super) fn parse(
         Kind::Doc => parse_doc(files, file).map(Parsed::Doc),
         Kind::Entity => parse_entity(files, file).map(Parsed::Entity),
         Kind::Theme => parse_theme(files, file).map(Parsed::Theme),
-        Kind::AnnotationYaml => parse_annotation_yaml(files, file).map(Parsed::Annotations),
+        Kind::AnnotationYaml => {
+            parse_annotation_yaml(files, file, diagnostics).map(Parsed::Annotations)
+        }
         Kind::AnnotationMarkdown => {
             parse_annotation_markdown(files, file).map(|a| Parsed::Annotations(vec![a]))
         }
@@ -334,40 +336,135 @@ fn parse_theme(files: &Files, file: FileId) -> Result<RawTheme, Diagnostic> {
     })
 }
 
-fn parse_annotation_yaml(files: &Files, file: FileId) -> Result<Vec<RawAnnotation>, Diagnostic> {
+/// The outline of an annotation file: the source and where each item starts. Items are parsed
+/// one by one afterwards, so a mistake in one annotation does not hide the others' problems.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct YamlAnnotationOutline {
+    source: Yaml<String>,
+    annotations: Yaml<Vec<Yaml<serde::de::IgnoredAny>>>,
+}
+
+fn parse_annotation_yaml(
+    files: &Files,
+    file: FileId,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Result<Vec<RawAnnotation>, Diagnostic> {
     let text = files.get(file).text.as_str();
     let place = Place {
         file,
         offset: 0,
         yaml: text,
     };
-    let yaml: YamlAnnotationFile = yaml::parse(place, "an annotation file", ANNOTATION_FILE_KEYS)?;
-    let source = place.spanned(yaml.source);
-    let items = yaml.annotations.value;
-    Ok(items
-        .into_iter()
-        .map(|item| {
-            let span = place.span(&item.referenced);
-            let item = item.value;
-            RawAnnotation {
-                file,
-                span,
-                source: source.clone(),
-                quote: place.spanned(item.quote),
-                prefix: place.spanned_opt(item.prefix),
-                suffix: place.spanned_opt(item.suffix),
-                id: place.spanned_opt(item.id),
-                note: place.spanned_opt(item.note),
-                entities: place.spanned_vec(item.entities),
-                themes: place.spanned_vec(item.themes),
-                kind: place.spanned_opt(item.kind),
-                status: place.spanned_opt(item.status),
-                author: place.spanned_opt(item.author),
-                date: place.spanned_opt(item.date),
-                links: links(place, item.links),
-            }
-        })
-        .collect())
+    let outline: YamlAnnotationOutline =
+        yaml::parse(place, "an annotation file", ANNOTATION_FILE_KEYS)?;
+    let source = place.spanned(outline.source);
+    let starts: Vec<usize> = outline
+        .annotations
+        .value
+        .iter()
+        .map(|item| place.span(&item.referenced).start)
+        .collect();
+    let mut annotations = Vec::with_capacity(starts.len());
+    for (index, &start) in starts.iter().enumerate() {
+        let end = match starts.get(index + 1) {
+            Some(&next) => line_start(text, next),
+            None => top_level_end(text, start),
+        };
+        let line_begin = line_start(text, start);
+        let indent = &text[line_begin..start];
+        // Re-indent the item's first line as it sits in the file ("  - quote:" becomes
+        // "    quote:") so the item parses alone with the spans of the whole file.
+        let padded: String;
+        let item_place =
+            if start > 0 && indent.chars().all(|c| c == ' ' || c == '-') && start <= end {
+                padded = format!("{}{}", " ".repeat(indent.len()), &text[start..end]);
+                Place {
+                    file,
+                    offset: line_begin,
+                    yaml: &padded,
+                }
+            } else {
+                // Flow-style or unusual layouts: parse the whole file strictly instead.
+                let whole: YamlAnnotationFile =
+                    yaml::parse(place, "an annotation file", ANNOTATION_FILE_KEYS)?;
+                let source = place.spanned(whole.source);
+                return Ok(whole
+                    .annotations
+                    .value
+                    .into_iter()
+                    .map(|item| raw_annotation(place, &source, item))
+                    .collect());
+            };
+        match yaml::parse::<YamlAnnotationItem>(item_place, "an annotation", ITEM_KEYS) {
+            Ok(item) => annotations.push(raw_annotation_item(item_place, &source, item, start)),
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    Ok(annotations)
+}
+
+const ITEM_KEYS: &[&str] = &[
+    "quote", "prefix", "suffix", "id", "note", "entities", "themes", "kind", "status", "author",
+    "date", "links",
+];
+
+fn line_start(text: &str, offset: usize) -> usize {
+    text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0)
+}
+
+/// Where the list that holds the item at `start` ends: before the next line that starts a new
+/// top-level key, or at the end of the file.
+fn top_level_end(text: &str, start: usize) -> usize {
+    let mut line = match text[start..].find('\n') {
+        Some(i) => start + i + 1,
+        None => return text.len(),
+    };
+    while line < text.len() {
+        let first = text[line..].chars().next();
+        if first.is_some_and(|c| !c.is_whitespace() && c != '#' && c != '-') {
+            return line;
+        }
+        line = match text[line..].find('\n') {
+            Some(i) => line + i + 1,
+            None => text.len(),
+        };
+    }
+    text.len()
+}
+
+fn raw_annotation(
+    place: Place<'_>,
+    source: &Text,
+    item: Yaml<YamlAnnotationItem>,
+) -> RawAnnotation {
+    let start = place.span(&item.referenced).start;
+    raw_annotation_item(place, source, item.value, start)
+}
+
+fn raw_annotation_item(
+    place: Place<'_>,
+    source: &Text,
+    item: YamlAnnotationItem,
+    start: usize,
+) -> RawAnnotation {
+    RawAnnotation {
+        file: place.file,
+        span: Span::new(place.file, start..start),
+        source: source.clone(),
+        quote: place.spanned(item.quote),
+        prefix: place.spanned_opt(item.prefix),
+        suffix: place.spanned_opt(item.suffix),
+        id: place.spanned_opt(item.id),
+        note: place.spanned_opt(item.note),
+        entities: place.spanned_vec(item.entities),
+        themes: place.spanned_vec(item.themes),
+        kind: place.spanned_opt(item.kind),
+        status: place.spanned_opt(item.status),
+        author: place.spanned_opt(item.author),
+        date: place.spanned_opt(item.date),
+        links: links(place, item.links),
+    }
 }
 
 fn parse_annotation_markdown(files: &Files, file: FileId) -> Result<RawAnnotation, Diagnostic> {

@@ -154,7 +154,10 @@ fn diagnostic(err: &Error, place: Place<'_>, what: &str) -> Diagnostic {
         other => Diagnostic::error(
             Code::YamlSyntax,
             span,
-            format!("invalid YAML: {}", first_line(&other.to_string())),
+            format!(
+                "invalid YAML: {}",
+                without_location(first_line(&other.to_string()))
+            ),
         )
         .with_help(
             "check indentation, and quote text that contains `: `, `#` or starts with a quote mark",
@@ -190,6 +193,15 @@ fn type_help(expected: &str) -> String {
         "write `true` or `false`".to_string()
     } else {
         format!("write {}", plain_expected(expected))
+    }
+}
+
+/// saphyr's messages end with a position relative to the YAML block; the diagnostic shows the
+/// position in the file instead.
+fn without_location(message: &str) -> &str {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].trim_end(),
+        None => message,
     }
 }
 
