@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Overrides;
-use crate::diagnostics::render_human;
+use crate::diagnostics::{render_github, render_human, render_json};
 use crate::{BuildResult, Summary};
 
 #[derive(Parser, Debug)]
@@ -54,6 +54,22 @@ struct CheckArgs {
     /// The briefing's folder (holding site.toml).
     #[arg(long, default_value = ".")]
     root: PathBuf,
+    /// How to print diagnostics: for people, as JSON lines, or as GitHub Actions annotations.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Treat warnings as errors (exit 1 when there are any).
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// rustc-style snippets (colour on a terminal unless NO_COLOR is set).
+    Human,
+    /// One JSON object per line per diagnostic.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::…`).
+    Github,
 }
 
 const EXIT_CONTENT: u8 = 1;
@@ -86,7 +102,7 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
         base_url: args.base_url,
     };
     let result = crate::build(&absolute(&args.root), &overrides)?;
-    report(&result);
+    report(&result, Format::Human);
     let (Some((tree, summary)), Some(config)) = (&result.site, &result.config) else {
         return Ok(content_failure(&result));
     };
@@ -102,11 +118,19 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let result = crate::build(&absolute(&args.root), &Overrides::default())?;
-    report(&result);
+    report(&result, args.format);
     let Some((_, summary)) = &result.site else {
         return Ok(content_failure(&result));
     };
-    println!(
+    let n_warnings = result.diagnostics.n_warnings();
+    if args.deny_warnings && n_warnings > 0 {
+        eprintln!(
+            "error: {n_warnings} warning{} denied by --deny-warnings",
+            if n_warnings == 1 { "" } else { "s" }
+        );
+        return Ok(ExitCode::from(EXIT_CONTENT));
+    }
+    let summary_line = format!(
         "checked {}: no errors{} in {}",
         counts(summary),
         match result.diagnostics.n_warnings() {
@@ -116,6 +140,12 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         },
         seconds(&result)
     );
+    // JSON and GitHub output go to stdout for tools; keep the summary out of that stream.
+    if args.format == Format::Human {
+        println!("{summary_line}");
+    } else {
+        eprintln!("{summary_line}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -128,13 +158,30 @@ fn content_failure(result: &BuildResult) -> ExitCode {
     ExitCode::from(EXIT_CONTENT)
 }
 
-/// Prints every diagnostic to stderr, errors and warnings alike, in a stable order.
-fn report(result: &BuildResult) {
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let mut stderr = std::io::stderr().lock();
-    for diagnostic in result.diagnostics.sorted(&result.files) {
-        let _ = write!(stderr, "{}", render_human(diagnostic, &result.files, color));
-        let _ = writeln!(stderr);
+/// Prints every diagnostic, errors and warnings alike, in a stable order: for people on
+/// stderr, as JSON or GitHub commands on stdout (where tools read them).
+fn report(result: &BuildResult, format: Format) {
+    let diagnostics = result.diagnostics.sorted(&result.files);
+    match format {
+        Format::Human => {
+            let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let mut stderr = std::io::stderr().lock();
+            for diagnostic in diagnostics {
+                let _ = write!(stderr, "{}", render_human(diagnostic, &result.files, color));
+                let _ = writeln!(stderr);
+            }
+        }
+        Format::Json | Format::Github => {
+            let mut stdout = std::io::stdout().lock();
+            for diagnostic in diagnostics {
+                let line = if format == Format::Json {
+                    render_json(diagnostic, &result.files)
+                } else {
+                    render_github(diagnostic, &result.files)
+                };
+                let _ = writeln!(stdout, "{line}");
+            }
+        }
     }
 }
 

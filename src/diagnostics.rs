@@ -92,9 +92,44 @@ pub enum Code {
     BrokenInternalLink,
     /// `site.toml` is missing, malformed or has an invalid value.
     Config,
+    /// Warning: a quote was not found exactly but re-anchored to a lightly edited passage.
+    QuoteDrifted,
+    /// Warning: an entity is never mentioned in a source and no annotation tags it.
+    UnusedEntity,
+    /// Warning: no annotation is tagged with a theme.
+    UnusedTheme,
+    /// Warning: an annotated passage mentions an entity that the annotation does not tag.
+    UntaggedMention,
 }
 
 impl Code {
+    /// Every code, for documentation and tests.
+    pub const ALL: [Code; 23] = [
+        Code::InvalidFile,
+        Code::YamlSyntax,
+        Code::FrontMatter,
+        Code::UnknownKey,
+        Code::MissingField,
+        Code::InvalidValue,
+        Code::InvalidSlug,
+        Code::DuplicateSlug,
+        Code::DuplicateId,
+        Code::DuplicateAlias,
+        Code::UnknownSource,
+        Code::UnknownEntity,
+        Code::UnknownTheme,
+        Code::EmptyQuote,
+        Code::QuoteNotFound,
+        Code::QuoteAmbiguous,
+        Code::StatusWithoutClaim,
+        Code::BrokenInternalLink,
+        Code::Config,
+        Code::QuoteDrifted,
+        Code::UnusedEntity,
+        Code::UnusedTheme,
+        Code::UntaggedMention,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Code::InvalidFile => "invalid-file",
@@ -116,6 +151,10 @@ impl Code {
             Code::StatusWithoutClaim => "status-without-claim",
             Code::BrokenInternalLink => "broken-internal-link",
             Code::Config => "config",
+            Code::QuoteDrifted => "quote-drifted",
+            Code::UnusedEntity => "unused-entity",
+            Code::UnusedTheme => "unused-theme",
+            Code::UntaggedMention => "untagged-mention",
         }
     }
 }
@@ -130,6 +169,15 @@ pub struct Diagnostic {
     /// Other places that explain the problem (each ambiguous candidate, the first duplicate).
     pub related: Vec<(Span, String)>,
     pub help: Option<String>,
+    /// A machine-applicable fix: replace the bytes of `span` with the text (`gloss check --fix`).
+    pub fix: Option<Fix>,
+}
+
+/// A replacement that fixes a diagnostic, applied to the file `span` points into.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fix {
+    pub span: Span,
+    pub replacement: String,
 }
 
 impl Diagnostic {
@@ -141,6 +189,7 @@ impl Diagnostic {
             primary,
             related: Vec::new(),
             help: None,
+            fix: None,
         }
     }
 
@@ -153,6 +202,14 @@ impl Diagnostic {
 
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
+        self.fix = Some(Fix {
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 
@@ -346,5 +403,149 @@ pub fn suggestion_help(word: &str, candidates: &[&str], what: &str) -> String {
                 .join(", ")
         ),
         None => format!("no {what} has a similar name"),
+    }
+}
+
+/// Where a diagnostic points, as editors and tools count: 1-based lines, 1-based char columns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+pub fn position(span: Span, files: &Files) -> Position {
+    let file = files.get(span.file);
+    let (line, column) = file.line_col(span.start);
+    let (end_line, end_column) = file.line_col(span.end.max(span.start));
+    Position {
+        file: display_path(&file.path),
+        line,
+        column,
+        end_line,
+        end_column,
+    }
+}
+
+/// One JSON object (one line) per diagnostic, for editors and scripts.
+pub fn render_json(diagnostic: &Diagnostic, files: &Files) -> String {
+    let at = position(diagnostic.primary, files);
+    let related: Vec<serde_json::Value> = diagnostic
+        .related
+        .iter()
+        .map(|(span, label)| {
+            let p = position(*span, files);
+            serde_json::json!({
+                "file": p.file, "line": p.line, "column": p.column,
+                "end_line": p.end_line, "end_column": p.end_column, "message": label,
+            })
+        })
+        .collect();
+    let fix = diagnostic.fix.as_ref().map(|fix| {
+        let p = position(fix.span, files);
+        serde_json::json!({
+            "file": p.file, "line": p.line, "column": p.column,
+            "end_line": p.end_line, "end_column": p.end_column,
+            "replacement": fix.replacement,
+        })
+    });
+    serde_json::json!({
+        "code": diagnostic.code.as_str(),
+        "severity": diagnostic.severity.as_str(),
+        "file": at.file,
+        "line": at.line,
+        "column": at.column,
+        "end_line": at.end_line,
+        "end_column": at.end_column,
+        "message": diagnostic.message,
+        "help": diagnostic.help,
+        "related": related,
+        "suggested_replacement": fix,
+    })
+    .to_string()
+}
+
+/// A GitHub Actions workflow command, so a pull request shows the problem on its line:
+/// `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`.
+pub fn render_github(diagnostic: &Diagnostic, files: &Files) -> String {
+    let at = position(diagnostic.primary, files);
+    let command = match diagnostic.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let mut message = diagnostic.message.clone();
+    if let Some(help) = &diagnostic.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!(
+        "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+        escape_property(&at.file),
+        at.line,
+        at.column,
+        at.end_line,
+        at.end_column,
+        escape_property(&format!("gloss {}", diagnostic.code.as_str())),
+        escape_data(&message)
+    )
+}
+
+/// Escaping of a workflow command's message (GitHub's `escapeData`).
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escaping of a workflow command's property value (GitHub's `escapeProperty`).
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::files::SourceFile;
+
+    fn one_file(text: &str) -> (Files, FileId) {
+        let mut files = Files::default();
+        let id = files.add(SourceFile::new(
+            "content/a,b:c.yaml".into(),
+            text.to_string(),
+        ));
+        (files, id)
+    }
+
+    #[test]
+    fn github_commands_escape_data_and_properties() {
+        let (files, id) = one_file("quote: \"x\"\n");
+        let diagnostic =
+            Diagnostic::error(Code::QuoteNotFound, Span::new(id, 7..10), "100% not\nfound")
+                .with_help("try: this, or that");
+        assert_eq!(
+            render_github(&diagnostic, &files),
+            "::error file=content/a%2Cb%3Ac.yaml,line=1,col=8,endLine=1,endColumn=11,title=gloss quote-not-found::100%25 not%0Afound%0Ahelp: try: this, or that"
+        );
+    }
+
+    #[test]
+    fn json_has_positions_and_fix() {
+        let (files, id) = one_file("a\nquote: x\n");
+        let diagnostic = Diagnostic::warning(Code::QuoteDrifted, Span::new(id, 9..10), "drifted")
+            .with_fix(Span::new(id, 9..10), "y");
+        let value: serde_json::Value =
+            serde_json::from_str(&render_json(&diagnostic, &files)).expect("valid JSON");
+        assert_eq!(value["line"], 2);
+        assert_eq!(value["column"], 8);
+        assert_eq!(value["severity"], "warning");
+        assert_eq!(value["suggested_replacement"]["replacement"], "y");
+    }
+
+    #[test]
+    fn did_you_mean_finds_close_words_only() {
+        assert_eq!(did_you_mean("qoute", ["quote", "prefix"]), Some("quote"));
+        assert_eq!(did_you_mean("zzz", ["quote", "prefix"]), None);
     }
 }

@@ -208,6 +208,8 @@ pub struct Entity {
     pub url: Option<String>,
     pub description: Body,
     pub file: FileId,
+    /// Where the name is written, for diagnostics.
+    pub name_span: crate::diagnostics::Span,
     pub mentions: Vec<MentionId>,
     pub annotations: Vec<AnnotationId>,
     /// Entities mentioned in the same block, with how many blocks they share; most first.
@@ -223,6 +225,8 @@ pub struct Theme {
     pub order: i64,
     pub description: Body,
     pub file: FileId,
+    /// Where the title is written, for diagnostics.
+    pub title_span: crate::diagnostics::Span,
     /// Annotations tagged with the theme, in source then reading order.
     pub annotations: Vec<AnnotationId>,
 }
@@ -250,6 +254,8 @@ pub struct Annotation {
     pub date: Option<jiff::civil::Date>,
     pub links: Vec<Link>,
     pub file: FileId,
+    /// Where the quote is written, for diagnostics.
+    pub quote_span: crate::diagnostics::Span,
 }
 
 /// One place where an entity's name or alias occurs in a doc's reader text.

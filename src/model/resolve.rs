@@ -170,6 +170,14 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
 
     let mentions = mentions(&mut docs, &mut entities, &aliases);
     link_entities(&docs, &mut entities, &mentions, &annotations);
+    warn_unused(
+        &docs,
+        &entities,
+        &themes,
+        &annotations,
+        &mentions,
+        diagnostics,
+    );
 
     Briefing {
         front,
@@ -485,6 +493,7 @@ fn entities(
                 url,
                 description: raw.body,
                 file: raw.file,
+                name_span: raw.name.span,
                 mentions: Vec::new(),
                 annotations: Vec::new(),
                 related: Vec::new(),
@@ -565,6 +574,7 @@ fn theme(
         order: raw.order.as_ref().map(|o| o.value).unwrap_or(i64::MAX),
         description: raw.body,
         file: raw.file,
+        title_span: raw.title.span,
         annotations: Vec::new(),
     })
 }
@@ -854,6 +864,7 @@ fn annotation(
         date,
         links,
         file: raw.file,
+        quote_span: raw.quote.span,
     })
 }
 
@@ -959,5 +970,80 @@ fn link_entities(
         let mut list: Vec<(ThemeId, usize)> = counts.into_iter().collect();
         list.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         entity.themes = list;
+    }
+}
+
+/// Warnings for what is probably an oversight: entities and themes nothing points at, and
+/// annotated passages that mention an entity they do not tag.
+fn warn_unused(
+    docs: &[Doc<'_>],
+    entities: &[Entity],
+    themes: &[Theme],
+    annotations: &[Annotation],
+    mentions: &[Mention],
+    diagnostics: &mut Diagnostics,
+) {
+    for entity in entities {
+        if entity.mentions.is_empty() && entity.annotations.is_empty() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::UnusedEntity,
+                    entity.name_span,
+                    format!(
+                        "the entity `{}` is never mentioned in a source and no annotation tags it",
+                        entity.slug
+                    ),
+                )
+                .with_help("add the name it appears under to `aliases`, tag it in an annotation, or remove the entity"),
+            );
+        }
+    }
+    for theme in themes {
+        if theme.annotations.is_empty() {
+            diagnostics.push(
+                Diagnostic::warning(
+                    Code::UnusedTheme,
+                    theme.title_span,
+                    format!("no annotation is tagged with the theme `{}`", theme.slug),
+                )
+                .with_help(format!(
+                    "add `{}` to the `themes` of the annotations it covers, or remove the theme",
+                    theme.slug
+                )),
+            );
+        }
+    }
+    for annotation in annotations {
+        let doc = &docs[annotation.doc.index()];
+        let mut untagged: Vec<&Entity> = Vec::new();
+        for mention_id in &doc.mentions {
+            let mention = &mentions[mention_id.index()];
+            let inside = annotation.range.start <= mention.range.start
+                && mention.range.end <= annotation.range.end;
+            let entity = &entities[mention.entity.index()];
+            if inside
+                && !annotation.entities.contains(&mention.entity)
+                && !untagged.iter().any(|e| e.slug == entity.slug)
+            {
+                untagged.push(entity);
+            }
+        }
+        if untagged.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = untagged.iter().map(|e| format!("`{}`", e.name)).collect();
+        let slugs: Vec<&str> = untagged.iter().map(|e| e.slug.as_str()).collect();
+        diagnostics.push(
+            Diagnostic::warning(
+                Code::UntaggedMention,
+                annotation.quote_span,
+                format!(
+                    "the passage mentions {} but the annotation does not tag {}",
+                    names.join(", "),
+                    if untagged.len() == 1 { "it" } else { "them" }
+                ),
+            )
+            .with_help(format!("add {} to `entities`", slugs.join(", "))),
+        );
     }
 }
