@@ -170,7 +170,7 @@ pub struct Diagnostic {
     pub related: Vec<(Span, String)>,
     pub help: Option<String>,
     /// A machine-applicable fix: replace the bytes of `span` with the text (`gloss check --fix`).
-    pub fix: Option<Fix>,
+    pub fix: Option<Box<Fix>>,
 }
 
 /// A replacement that fixes a diagnostic, applied to the file `span` points into.
@@ -206,10 +206,10 @@ impl Diagnostic {
     }
 
     pub fn with_fix(mut self, span: Span, replacement: impl Into<String>) -> Self {
-        self.fix = Some(Fix {
+        self.fix = Some(Box::new(Fix {
             span,
             replacement: replacement.into(),
-        });
+        }));
         self
     }
 
