@@ -31,6 +31,9 @@ enum Command {
     Build(BuildArgs),
     /// Run the whole pipeline and report problems, writing nothing.
     Check(CheckArgs),
+    /// Start a new briefing in DIR: site.toml, one example of each content kind, the default
+    /// site theme and a GitHub Pages workflow.
+    Init(InitArgs),
 }
 
 #[derive(Args, Debug)]
@@ -62,6 +65,12 @@ struct CheckArgs {
     deny_warnings: bool,
 }
 
+#[derive(Args, Debug)]
+struct InitArgs {
+    /// The folder to create (it must not exist or be empty).
+    dir: PathBuf,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 enum Format {
     /// rustc-style snippets (colour on a terminal unless NO_COLOR is set).
@@ -86,6 +95,7 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => build(args),
         Command::Check(args) => check(args),
+        Command::Init(args) => init(args),
     };
     match result {
         Ok(code) => code,
@@ -146,6 +156,16 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         eprintln!("{summary_line}");
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
+    let written = crate::scaffold::init(&args.dir)?;
+    println!(
+        "created a briefing in {} ({} files); next: cd into it and run `gloss build`",
+        args.dir.display(),
+        written.len()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,6 +12,7 @@ pub mod files;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod scaffold;
 pub mod source;
 
 use std::path::Path;
