@@ -156,7 +156,7 @@ jobs:
   build:
     runs-on: ubuntu-latest
     steps:
-      - uses: actions/checkout@v5
+      - uses: actions/checkout@v7
       - name: Install the pinned Rust toolchain
         run: |
           rustup toolchain install 1.95.0 --profile minimal
@@ -164,12 +164,12 @@ jobs:
       - name: Install gloss
         run: cargo install --locked gloss
       - id: pages
-        uses: actions/configure-pages@v5
+        uses: actions/configure-pages@v6
       - name: Check the briefing
         run: gloss check --format github
       - name: Build the site
         run: gloss build --base-url "${{ steps.pages.outputs.base_url }}/"
-      - uses: actions/upload-pages-artifact@v4
+      - uses: actions/upload-pages-artifact@v5
         with:
           path: public
 
@@ -181,7 +181,7 @@ jobs:
       url: ${{ steps.deployment.outputs.page_url }}
     steps:
       - id: deployment
-        uses: actions/deploy-pages@v4
+        uses: actions/deploy-pages@v5
 "#;
 
 /// Writes a new briefing into `dir`, which must not exist or be empty.
