@@ -31,9 +31,30 @@ enum Command {
     Build(BuildArgs),
     /// Run the whole pipeline and report problems, writing nothing.
     Check(CheckArgs),
+    /// Make a new piece of content: `gloss new annotation --source SLUG --quote "…"`.
+    #[command(subcommand)]
+    New(NewCommand),
     /// Start a new briefing in DIR: site.toml, one example of each content kind, the default
     /// site theme and a GitHub Pages workflow.
     Init(InitArgs),
+    /// Serve a live preview: build in memory, rebuild on every change, reload open pages.
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// The briefing's folder (holding site.toml).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// The port to listen on; 0 picks a free one.
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
+    /// The address to listen on; anything but loopback lets other machines see the preview.
+    #[arg(long, default_value = "127.0.0.1")]
+    interface: std::net::IpAddr,
+    /// Open the site in the default browser.
+    #[arg(long)]
+    open: bool,
 }
 
 #[derive(Args, Debug)]
@@ -63,6 +84,39 @@ struct CheckArgs {
     /// Treat warnings as errors (exit 1 when there are any).
     #[arg(long)]
     deny_warnings: bool,
+    /// Rewrite annotation files in place for fixable problems (a drifted quote updated to the
+    /// current text), touching nothing else in the file; then check again.
+    #[arg(long)]
+    fix: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum NewCommand {
+    /// Print an annotation for a passage, with the shortest prefix or suffix that makes the quote
+    /// unique (or append it to an annotation file).
+    Annotation(NewAnnotationArgs),
+}
+
+#[derive(Args, Debug)]
+struct NewAnnotationArgs {
+    /// The briefing's folder (holding site.toml).
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+    /// The slug of the source.
+    #[arg(long)]
+    source: String,
+    /// The passage, copied from the source.
+    #[arg(long)]
+    quote: String,
+    /// Entity slugs, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    entities: Vec<String>,
+    /// Theme slugs, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    themes: Vec<String>,
+    /// Append to this annotation file instead of printing.
+    #[arg(long)]
+    append: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -95,7 +149,15 @@ pub fn run() -> ExitCode {
     let result = match cli.command {
         Command::Build(args) => build(args),
         Command::Check(args) => check(args),
+        Command::Serve(args) => crate::serve::run(crate::serve::ServeOptions {
+            root: absolute(&args.root),
+            interface: args.interface,
+            port: args.port,
+            open: args.open,
+        })
+        .map(|()| ExitCode::SUCCESS),
         Command::Init(args) => init(args),
+        Command::New(NewCommand::Annotation(args)) => new_annotation(args),
     };
     match result {
         Ok(code) => code,
@@ -127,7 +189,21 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let result = crate::build(&absolute(&args.root), &Overrides::default())?;
+    let root = absolute(&args.root);
+    let mut result = crate::build(&root, &Overrides::default())?;
+    if args.fix {
+        let sorted = result.diagnostics.sorted(&result.files);
+        let applied = crate::fix::apply(&root, &result.files, &sorted)?;
+        if !applied.is_empty() {
+            for (path, count) in &applied {
+                eprintln!(
+                    "fixed {count} problem{} in {path}",
+                    if *count == 1 { "" } else { "s" }
+                );
+            }
+            result = crate::build(&root, &Overrides::default())?;
+        }
+    }
     report(&result, args.format);
     let Some((_, summary)) = &result.site else {
         return Ok(content_failure(&result));
@@ -155,6 +231,30 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         println!("{summary_line}");
     } else {
         eprintln!("{summary_line}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn new_annotation(args: NewAnnotationArgs) -> anyhow::Result<ExitCode> {
+    let request = crate::new_annotation::NewAnnotation {
+        source: &args.source,
+        quote: &args.quote,
+        entities: &args.entities,
+        themes: &args.themes,
+    };
+    let item = match crate::new_annotation::render(&absolute(&args.root), &request) {
+        Ok(item) => item,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return Ok(ExitCode::from(EXIT_CONTENT));
+        }
+    };
+    match &args.append {
+        Some(file) => {
+            crate::new_annotation::append(file, &args.source, &item)?;
+            println!("appended to {}", file.display());
+        }
+        None => print!("{item}"),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -220,12 +320,18 @@ fn seconds(result: &BuildResult) -> String {
     format!("{:.2} s", result.elapsed.as_secs_f64())
 }
 
+/// An absolute path without `.` components, so messages show `/briefing/public`, not
+/// `/briefing/./public`.
 fn absolute(path: &std::path::Path) -> PathBuf {
-    if path.is_absolute() {
+    let joined = if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir()
             .map(|cwd| cwd.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
-    }
+    };
+    joined
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect()
 }

@@ -197,6 +197,18 @@ pub fn render(
                     state.flush_refs(briefing);
                 }
             }
+            // A soft line break reads as a space; inside a passage it must stay inside the marks,
+            // or every wrapped line would leave a gap in the highlight.
+            Event::SoftBreak if !text_event.reader.is_empty() => {
+                state.pieces(
+                    text,
+                    text_event.reader.clone(),
+                    &spans,
+                    briefing,
+                    entity_url,
+                    true,
+                );
+            }
             Event::SoftBreak => state.out.push(Event::SoftBreak),
             Event::HardBreak => state.out.push(Event::HardBreak),
             Event::Html(_) | Event::InlineHtml(_) => {}

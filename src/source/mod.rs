@@ -81,6 +81,35 @@ pub struct SourceSet {
     pub site_theme: SiteTheme,
     /// Files from the briefing's top-level `static/`, which win over the site theme's.
     pub static_files: Vec<StaticFile>,
+    /// Content files that could not be read or parsed (already reported).
+    pub unloaded: Unloaded,
+}
+
+/// The file stems of sources, entities and themes that failed to load, so references to them
+/// are not reported a second time as unknown slugs.
+#[derive(Debug, Default)]
+pub struct Unloaded {
+    pub docs: std::collections::BTreeSet<String>,
+    pub entities: std::collections::BTreeSet<String>,
+    pub themes: std::collections::BTreeSet<String>,
+    /// True when any content file failed to load: "unused" warnings would be guesses then.
+    pub any: bool,
+}
+
+impl Unloaded {
+    fn note(&mut self, kind: Kind, path: &Path) {
+        self.any = true;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match kind {
+            Kind::Doc => self.docs.insert(stem),
+            Kind::Entity => self.entities.insert(stem),
+            Kind::Theme => self.themes.insert(stem),
+            _ => false,
+        };
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,6 +175,7 @@ pub fn load(
         .collect();
 
     let mut loaded: Vec<(FileId, Kind)> = Vec::new();
+    let mut unloaded = Unloaded::default();
     for (path, kind, result) in read {
         let display = path
             .strip_prefix(&config.root)
@@ -160,6 +190,7 @@ pub fn load(
                 return Err(err).with_context(|| format!("reading {}", path.display()));
             }
             Err(problem) => {
+                unloaded.note(kind, &path);
                 let (text, offset, message, help) = problem.describe();
                 let id = files.add(SourceFile::new(display.clone(), text));
                 diagnostics.push(
@@ -184,7 +215,7 @@ pub fn load(
     let mut entities = Vec::new();
     let mut themes = Vec::new();
     let mut annotations = Vec::new();
-    for (parsed, local) in parsed {
+    for ((parsed, local), &(file, kind)) in parsed.into_iter().zip(&loaded) {
         diagnostics.extend(local);
         match parsed {
             Parsed::Index(raw) => index = Some(raw),
@@ -192,7 +223,7 @@ pub fn load(
             Parsed::Entity(raw) => entities.push(raw),
             Parsed::Theme(raw) => themes.push(raw),
             Parsed::Annotations(raws) => annotations.extend(raws),
-            Parsed::Nothing => {}
+            Parsed::Nothing => unloaded.note(kind, files.path(file)),
         }
     }
 
@@ -212,6 +243,7 @@ pub fn load(
         annotations,
         site_theme,
         static_files,
+        unloaded,
     })
 }
 
