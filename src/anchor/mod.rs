@@ -1,21 +1,32 @@
 //! Anchoring: from a quote (with optional prefix and suffix) to one range of a source's
 //! reader text, or a precise reason why not.
 //!
-//! Owns the reader text ([`text`]), normalisation ([`normalize`]) and the search ([`DocIndex`]).
+//! Owns the reader text ([`text`]), normalisation ([`normalize`](mod@normalize)) and the search
+//! ([`DocIndex`]).
 //! Pure: no I/O, no tera, no diagnostics; callers turn an [`AnchorError`] into a diagnostic.
 //!
 //! Matching compares normalised text (white space, quotes, dashes, ellipses, NFC/NFD; see
-//! [`normalize`]) and is case-sensitive. A match never starts or ends inside a character that
-//! normalisation rewrote, nor right before a combining mark. Results never guess: a quote that
-//! matches nowhere, or in more than one place after prefix and suffix, is an error that says
-//! where to look.
+//! [`normalize`](mod@normalize)) and is case-sensitive. A match never starts or ends inside a
+//! character that normalisation rewrote, nor right before a combining mark. Results never guess:
+//! a quote that matches nowhere, or in more than one place after prefix and suffix, is an error
+//! that says where to look.
+//!
+//! Two lookups: [`DocIndex::find`] is exact only. [`DocIndex::locate`] also tolerates a source
+//! corrected since the quote was taken (module `drift`, with the bit-parallel edit-distance
+//! search in module `fuzzy`): it anchors a quote of 12 characters or more at the one place it is
+//! at least 90% similar to, judged with prefix, suffix and position, and says so in
+//! [`Located::drift`] so the caller can warn; it never re-anchors silently.
 
+mod drift;
+mod fuzzy;
 pub mod normalize;
 pub mod text;
 
 use std::ops::Range;
 
 use normalize::{Normalized, normalize};
+
+pub use drift::word_diff;
 
 pub use text::{ReaderText, TextEvent};
 
@@ -48,8 +59,38 @@ pub enum AnchorError {
     /// The quote occurs, but prefix/suffix rule out every occurrence. `occurrences` are where
     /// the quote alone matches.
     ContextNotFound { occurrences: Vec<Range<usize>> },
-    /// More than one occurrence is left after prefix and suffix.
+    /// More than one occurrence is left after prefix and suffix. From [`DocIndex::locate`],
+    /// also: no occurrence fits, and several places match the quote approximately about equally
+    /// well (a drift tie; [`DocIndex::find`] then returns `NotFound` or `ContextNotFound`).
+    /// Each candidate's prefix and suffix single it out among these candidates.
     Ambiguous { candidates: Vec<Candidate> },
+}
+
+/// Where [`DocIndex::locate`] anchored a quote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Located {
+    /// Byte range in the reader text: non-empty, trimmed, on character boundaries.
+    pub range: Range<usize>,
+    /// `Some` when the quote (or its prefix and suffix) no longer match exactly and this place
+    /// was chosen as the clear best approximate match; the caller must tell the editor.
+    pub drift: Option<Drift>,
+}
+
+/// How a drifted anchor differs from what the annotation says.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Drift {
+    /// The text now at the anchored place (reader text, whitespace as in the source).
+    pub current: String,
+    /// 0.0..=1.0 similarity of the quote to `current` (normalised): 1 − distance / the quote's
+    /// length in characters. At least 0.9 for an accepted drift.
+    pub similarity: f64,
+    /// Edit distance in chars (normalised). 0 when only the prefix or suffix drifted.
+    pub distance: usize,
+    /// 0.0..=1.0 similarity of the selector's prefix to the text now right before `current`
+    /// (1.0 when it still matches exactly); `None` when the selector has no prefix.
+    pub prefix_similarity: Option<f64>,
+    /// Like `prefix_similarity`, for the suffix and the text right after `current`.
+    pub suffix_similarity: Option<f64>,
 }
 
 /// At most this many words of context are tried when suggesting a prefix or suffix.
@@ -96,18 +137,152 @@ impl DocIndex {
         &self.reader_text
     }
 
-    /// The byte range in the reader text that the selector picks out.
+    /// The byte range in the reader text that the selector picks out, matching exactly (after
+    /// normalisation).
     pub fn find(&self, selector: &Selector<'_>) -> Result<Range<usize>, AnchorError> {
         let quote = normalize(selector.quote);
         let needle = quote.text.trim_matches(' ');
+        self.find_exact(needle, selector)
+            .map_err(|error| self.with_closest(error, needle))
+    }
+
+    /// Exact match first; otherwise a drift-tolerant match: the one place where the quote (12
+    /// normalised characters or more) stands with at most 10% of its characters edited, judged
+    /// together with how well prefix and suffix fit there, clearly better than any other place.
+    ///
+    /// An exact occurrence whose prefix or suffix no longer fits competes with approximate
+    /// matches whose context does, so a lightly edited original with its context wins over an
+    /// exact copy of the words elsewhere. A given prefix or suffix must fit the chosen place at
+    /// least half-way. A tie between places is [`AnchorError::Ambiguous`]; otherwise a failure is
+    /// the error [`DocIndex::find`] gives.
+    pub fn locate(&self, selector: &Selector<'_>) -> Result<Located, AnchorError> {
+        self.locate_with_hint(selector, None)
+    }
+
+    /// Like [`DocIndex::locate`], with the reader-text offset where the quote was last anchored
+    /// (say, from an earlier build): among approximate matches, nearer ones score a little
+    /// higher, which can settle a tie between places that are otherwise equal. Exact matches
+    /// ignore it.
+    pub fn locate_near(
+        &self,
+        selector: &Selector<'_>,
+        position_hint: usize,
+    ) -> Result<Located, AnchorError> {
+        self.locate_with_hint(selector, Some(position_hint))
+    }
+
+    fn locate_with_hint(
+        &self,
+        selector: &Selector<'_>,
+        position_hint: Option<usize>,
+    ) -> Result<Located, AnchorError> {
+        let quote = normalize(selector.quote);
+        let needle = quote.text.trim_matches(' ');
+        let exact_error = match self.find_exact(needle, selector) {
+            Ok(range) => return Ok(Located { range, drift: None }),
+            Err(error @ (AnchorError::NotFound { .. } | AnchorError::ContextNotFound { .. })) => {
+                error
+            }
+            Err(error) => return Err(error),
+        };
+        match drift::drifted_match(self, needle, selector, position_hint) {
+            drift::Outcome::Found(found) => {
+                return Ok(Located {
+                    range: found.reader.clone(),
+                    drift: Some(Drift {
+                        current: self.reader_text[found.reader].to_owned(),
+                        similarity: drift::similarity(found.distance, needle.chars().count()),
+                        distance: found.distance,
+                        prefix_similarity: found.prefix_similarity,
+                        suffix_similarity: found.suffix_similarity,
+                    }),
+                });
+            }
+            drift::Outcome::Tie(places) => {
+                if places.len() > 1 {
+                    return Err(AnchorError::Ambiguous {
+                        candidates: (0..places.len())
+                            .map(|index| Candidate {
+                                range: places[index].reader.clone(),
+                                prefix: self.shortest_unique_prefix(index, &places),
+                                suffix: self.shortest_unique_suffix(index, &places),
+                            })
+                            .collect(),
+                    });
+                }
+            }
+            drift::Outcome::Rejected => {}
+        }
+        Err(self.with_closest(exact_error, needle))
+    }
+
+    /// For a range found in this doc: the shortest whole-word prefix and/or suffix that make its
+    /// text unique (same as [`Candidate`]'s suggestions), for `gloss new annotation` and `--fix`.
+    ///
+    /// The range is trimmed of white space. Both are `None` when its text occurs only there, or
+    /// when it is not a range a quote could match (it cuts a character that normalisation
+    /// rewrote).
+    pub fn unique_context(&self, range: Range<usize>) -> Candidate {
+        let range = trim_range(&self.reader_text, range);
+        let mut candidate = Candidate {
+            range: range.clone(),
+            prefix: None,
+            suffix: None,
+        };
+        let Some(text) = self.reader_text.get(range.clone()) else {
+            return candidate;
+        };
+        let needle = normalize(text).text;
+        let needle = needle.trim_matches(' ');
+        if needle.is_empty() {
+            return candidate;
+        }
+        let occurrences = self.occurrences(needle);
+        if occurrences.len() < 2 {
+            return candidate;
+        }
+        if let Some(target) = occurrences
+            .iter()
+            .position(|occurrence| occurrence.reader == range)
+        {
+            candidate.prefix = self.shortest_unique_prefix(target, &occurrences);
+            candidate.suffix = self.shortest_unique_suffix(target, &occurrences);
+        }
+        candidate
+    }
+
+    /// The reader-text range of a normalised range whose ends are boundaries, trimmed, if that
+    /// is not empty.
+    fn reader_range(&self, normalized: Range<usize>) -> Option<Range<usize>> {
+        let original = self.normalized.original_range(normalized)?;
+        let reader = trim_range(&self.reader_text, original);
+        (!reader.is_empty()).then_some(reader)
+    }
+
+    /// Fills in the closest text of a `NotFound` (left out by [`DocIndex::find_exact`], as it
+    /// costs more than the search itself).
+    fn with_closest(&self, error: AnchorError, needle: &str) -> AnchorError {
+        match error {
+            AnchorError::NotFound { closest: None } => AnchorError::NotFound {
+                closest: self.closest(needle),
+            },
+            other => other,
+        }
+    }
+
+    /// [`DocIndex::find`] for the normalised, trimmed quote `needle`, except that a `NotFound`
+    /// has no closest text yet.
+    fn find_exact(
+        &self,
+        needle: &str,
+        selector: &Selector<'_>,
+    ) -> Result<Range<usize>, AnchorError> {
         if needle.is_empty() {
             return Err(AnchorError::EmptyQuote);
         }
         let occurrences = self.occurrences(needle);
         if occurrences.is_empty() {
-            return Err(AnchorError::NotFound {
-                closest: self.closest(needle),
-            });
+            return Err(AnchorError::NotFound { closest: None });
         }
         let prefix = selector
             .prefix
@@ -473,7 +648,7 @@ fn words_after(text: &str, offset: usize) -> impl Iterator<Item = usize> + '_ {
 mod tests {
     use super::*;
 
-    fn quote(quote: &str) -> Selector<'_> {
+    pub(super) fn quote(quote: &str) -> Selector<'_> {
         Selector {
             quote,
             prefix: None,
@@ -481,7 +656,7 @@ mod tests {
         }
     }
 
-    fn with_context<'a>(
+    pub(super) fn with_context<'a>(
         quote: &'a str,
         prefix: Option<&'a str>,
         suffix: Option<&'a str>,
@@ -510,7 +685,7 @@ mod tests {
         check(&reader.text, selector, expected);
     }
 
-    fn describe(text: &str, result: &Result<Range<usize>, AnchorError>) -> String {
+    pub(super) fn describe(text: &str, result: &Result<Range<usize>, AnchorError>) -> String {
         match result {
             Ok(range) => format!("found {}", bracketed(text, range)),
             Err(AnchorError::EmptyQuote) => "empty quote".to_owned(),
@@ -554,7 +729,7 @@ mod tests {
     }
 
     /// `text` with `range` in brackets, after checking the range is one a caller may use.
-    fn bracketed(text: &str, range: &Range<usize>) -> String {
+    pub(super) fn bracketed(text: &str, range: &Range<usize>) -> String {
         let matched = text
             .get(range.clone())
             .expect("range lies on character boundaries of the text");
@@ -1072,7 +1247,7 @@ mod tests {
         }
     }
 
-    const HOSTILE_ALPHABET: &[&str] = &[
+    pub(super) const HOSTILE_ALPHABET: &[&str] = &[
         "a",
         "b",
         " ",

@@ -15,7 +15,7 @@ use crate::diagnostics::{Diagnostics, Spanned};
 use crate::files::FileId;
 use crate::source::{Body, SourceSet};
 
-pub use resolve::default_annotation_id;
+pub use resolve::{default_annotation_id, slugify};
 
 macro_rules! id_type {
     ($name:ident) => {

@@ -9,13 +9,16 @@ use rayon::prelude::*;
 
 use super::mentions::AliasMatcher;
 use super::*;
-use crate::anchor::{AnchorError, DocIndex, Selector};
+use crate::anchor::{AnchorError, DocIndex, Drift, Located, Selector, word_diff};
 use crate::diagnostics::{Code, Diagnostic, Span, suggestion_help};
 use crate::files::Files;
 use crate::source::{RawAnnotation, RawDoc, RawEntity, RawTheme, Text};
 
 /// One annotation with its anchored range, or the diagnostic saying why it has none.
-type AnchorResult<'r> = (&'r RawAnnotation, Result<Range<usize>, Diagnostic>);
+type AnchorResult<'r> = (
+    &'r RawAnnotation,
+    Result<(Range<usize>, Option<Diagnostic>), Diagnostic>,
+);
 
 pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -> Briefing<'a> {
     let files = &sources.files;
@@ -52,7 +55,8 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
     for raw in &sources.annotations {
         match doc_slugs.get(raw.source.value.as_str()) {
             Some(doc) => by_doc[doc.index()].push(raw),
-            None if draft_slugs.contains(&raw.source.value) => {}
+            None if draft_slugs.contains(&raw.source.value)
+                || sources.unloaded.docs.contains(&raw.source.value) => {}
             None => {
                 let mut known: Vec<&str> = doc_slugs.keys().copied().collect();
                 known.sort_unstable();
@@ -91,7 +95,10 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
         let doc_id = DocId::from_index(doc_index);
         for (raw, result) in results {
             let range = match result {
-                Ok(range) => range,
+                Ok((range, drift_warning)) => {
+                    diagnostics.extend(drift_warning);
+                    range
+                }
                 Err(diagnostic) => {
                     diagnostics.push(diagnostic);
                     // Still check the rest of the annotation, so one run reports everything.
@@ -102,6 +109,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
                         0..0,
                         &entity_slugs,
                         &theme_slugs,
+                        &sources.unloaded,
                         diagnostics,
                     );
                     continue;
@@ -114,6 +122,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
                 range,
                 &entity_slugs,
                 &theme_slugs,
+                &sources.unloaded,
                 diagnostics,
             ) else {
                 continue;
@@ -170,14 +179,17 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
 
     let mentions = mentions(&mut docs, &mut entities, &aliases);
     link_entities(&docs, &mut entities, &mentions, &annotations);
-    warn_unused(
-        &docs,
-        &entities,
-        &themes,
-        &annotations,
-        &mentions,
-        diagnostics,
-    );
+    // With errors in the content, "unused" would often just mean "its annotation failed".
+    if !diagnostics.has_errors() && !sources.unloaded.any {
+        warn_unused(
+            &docs,
+            &entities,
+            &themes,
+            &annotations,
+            &mentions,
+            diagnostics,
+        );
+    }
 
     Briefing {
         front,
@@ -585,7 +597,7 @@ fn anchor_one(
     doc: &Doc<'_>,
     index: &DocIndex,
     raw: &RawAnnotation,
-) -> Result<Range<usize>, Diagnostic> {
+) -> Result<(Range<usize>, Option<Diagnostic>), Diagnostic> {
     for (what, text) in [("prefix", &raw.prefix), ("suffix", &raw.suffix)] {
         if let Some(text) = text
             && text.value.trim().is_empty()
@@ -619,8 +631,21 @@ fn anchor_one(
             doc.body.start + source.start..doc.body.start + source.end,
         )
     };
-    match index.find(&selector) {
-        Ok(range) => Ok(range),
+    match index.locate(&selector) {
+        Ok(Located { range, drift: None }) => Ok((range, None)),
+        Ok(Located {
+            range,
+            drift: Some(drift),
+        }) => {
+            let warning = drift_warning(
+                raw,
+                &drift,
+                &line_of(&range).to_string(),
+                &source_path,
+                doc_span(&range),
+            );
+            Ok((range, Some(warning)))
+        }
         Err(AnchorError::EmptyQuote) => {
             Err(
                 Diagnostic::error(Code::EmptyQuote, raw.quote.span, "the quote is empty")
@@ -708,6 +733,47 @@ fn anchor_one(
     }
 }
 
+/// The warning for a quote re-anchored to a lightly edited passage: never silent, with the
+/// difference and a fix that updates the quote to the current text.
+fn drift_warning(
+    raw: &RawAnnotation,
+    drift: &Drift,
+    line: &str,
+    source_path: &str,
+    place: Span,
+) -> Diagnostic {
+    let current = drift
+        .current
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let message = if drift.distance == 0 {
+        format!(
+            "the text around the quote changed in the source; re-anchored to line {line} of {source_path}"
+        )
+    } else {
+        format!(
+            "quote drifted: re-anchored to edited text on line {line} of {source_path} ({:.0}% similar): {}",
+            drift.similarity * 100.0,
+            word_diff(&raw.quote.value, &current)
+        )
+    };
+    let mut warning = Diagnostic::warning(Code::QuoteDrifted, raw.quote.span, message)
+        .with_related(place, "anchored here");
+    if drift.distance > 0 {
+        let replacement = serde_json::to_string(&current).expect("strings serialise");
+        warning = warning
+            .with_help(format!(
+                "update the quote to the current text: {replacement} (`gloss check --fix` does it)"
+            ))
+            .with_fix(raw.quote.span, replacement);
+    } else {
+        warning =
+            warning.with_help("check that the note still fits, then update `prefix`/`suffix`");
+    }
+    warning
+}
+
 /// A passage shortened for a one-line message.
 fn excerpt(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -727,6 +793,7 @@ fn annotation(
     range: Range<usize>,
     entity_slugs: &HashMap<&str, EntityId>,
     theme_slugs: &HashMap<&str, ThemeId>,
+    unloaded: &crate::source::Unloaded,
     diagnostics: &mut Diagnostics,
 ) -> Option<Annotation> {
     let n_errors = diagnostics.n_errors();
@@ -761,6 +828,7 @@ fn annotation(
         match entity_slugs.get(slug.value.trim()) {
             Some(&entity) if !entities.contains(&entity) => entities.push(entity),
             Some(_) => {}
+            None if unloaded.entities.contains(slug.value.trim()) => {}
             None => {
                 let mut known: Vec<&str> = entity_slugs.keys().copied().collect();
                 known.sort_unstable();
@@ -784,6 +852,7 @@ fn annotation(
         match theme_slugs.get(slug.value.trim()) {
             Some(&theme) if !themes.contains(&theme) => themes.push(theme),
             Some(_) => {}
+            None if unloaded.themes.contains(slug.value.trim()) => {}
             None => {
                 let mut known: Vec<&str> = theme_slugs.keys().copied().collect();
                 known.sort_unstable();
