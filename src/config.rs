@@ -62,6 +62,8 @@ pub struct Config {
     /// Name of the site theme: a folder under `themes/`.
     pub site_theme: String,
     pub output_dir: PathBuf,
+    /// Custom domain for GitHub Pages (a bare host name); when set, the site gets a `CNAME` file.
+    pub cname: Option<String>,
 }
 
 impl Config {
@@ -102,6 +104,8 @@ struct RawConfig {
     theme: Option<toml::Spanned<String>>,
     #[serde(default)]
     output_dir: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    cname: Option<toml::Spanned<String>>,
 }
 
 const KEYS: &[&str] = &[
@@ -111,6 +115,7 @@ const KEYS: &[&str] = &[
     "language",
     "theme",
     "output_dir",
+    "cname",
 ];
 
 /// Reads `site.toml` under `root`. Content problems are pushed to `diagnostics` and give
@@ -305,6 +310,20 @@ fn validate(
         );
     }
 
+    let cname = raw.cname.as_ref().map(|c| c.get_ref().trim().to_string());
+    if let (Some(cname), Some(spanned_cname)) = (&cname, &raw.cname)
+        && !is_host_name(cname)
+    {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::Config,
+                spanned(spanned_cname),
+                format!("`cname` `{cname}` is not a bare host name"),
+            )
+            .with_help("write only the custom domain, like `briefing.example.org`: no `https://`, path or port"),
+        );
+    }
+
     if diagnostics.n_errors() > n_errors {
         return None;
     }
@@ -316,7 +335,27 @@ fn validate(
         language,
         site_theme,
         output_dir,
+        cname: cname.map(|c| c.to_ascii_lowercase()),
     })
+}
+
+/// A DNS host name with at least two labels (`briefing.example.org`): what GitHub Pages
+/// accepts in `CNAME`. Each label is 1 to 63 letters, digits or hyphens, not starting or ending
+/// with a hyphen.
+fn is_host_name(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    name.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+        && labels
+            .last()
+            .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn absolute(root: &Path, path: &Path) -> PathBuf {
@@ -381,6 +420,25 @@ mod tests {
         assert_eq!(bare.path, "/");
         assert!(BaseUrl::parse("owner.github.io/repo").is_none());
         assert!(BaseUrl::parse("https://x/a/../b").is_none());
+    }
+
+    #[test]
+    fn cname_must_be_a_bare_host_name() {
+        for good in ["briefing.example.org", "Example.COM", "a-b.c.io"] {
+            assert!(is_host_name(good), "{good}");
+        }
+        for bad in [
+            "https://example.org",
+            "example.org/briefing",
+            "example.org:443",
+            "localhost",
+            "-a.example.org",
+            "a..org",
+            "192.168.0.1",
+            "",
+        ] {
+            assert!(!is_host_name(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -9,10 +9,13 @@ pub mod cli;
 pub mod config;
 pub mod diagnostics;
 pub mod files;
+pub mod fix;
 pub mod model;
+pub mod new_annotation;
 pub mod output;
 pub mod render;
 pub mod scaffold;
+pub mod serve;
 pub mod source;
 
 use std::path::Path;

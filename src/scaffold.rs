@@ -12,6 +12,14 @@ use anyhow::{Context as _, bail};
 /// The default site theme, compiled into the binary so `init` works anywhere.
 pub const DEFAULT_SITE_THEME: &[(&str, &str)] = &[
     (
+        "static/search.css",
+        include_str!("../themes/default/static/search.css"),
+    ),
+    (
+        "static/search.js",
+        include_str!("../themes/default/static/search.js"),
+    ),
+    (
         "static/style.css",
         include_str!("../themes/default/static/style.css"),
     ),
@@ -46,6 +54,10 @@ pub const DEFAULT_SITE_THEME: &[(&str, &str)] = &[
     (
         "templates/note.html",
         include_str!("../themes/default/templates/note.html"),
+    ),
+    (
+        "templates/search.html",
+        include_str!("../themes/default/templates/search.html"),
     ),
     (
         "templates/source.html",

@@ -4,7 +4,12 @@
 //! layout. Templates see only the structs in [`views`]. No disk I/O: `output` writes the tree.
 
 mod body;
+mod export;
+mod feed;
 pub mod markdown;
+pub mod search;
+mod site_files;
+mod text_fragment;
 pub mod views;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -120,7 +125,7 @@ pub fn render_site(
 fn site_index(briefing: &Briefing<'_>) -> SiteIndex {
     let mut targets = BTreeSet::new();
     targets.insert(String::new());
-    for page in ["sources/", "entities/", "themes/", "annotations/"] {
+    for page in ["entities/", "themes/", "annotations/"] {
         targets.insert(page.to_string());
     }
     for doc in &briefing.docs {
@@ -216,6 +221,15 @@ impl Renderer<'_, '_> {
             diagnostics.extend(page.diagnostics);
             tree.files.insert(page.path, page.html.into_bytes());
         }
+        self.add_search(&site, &mut tree)?;
+        tree.files
+            .insert("atom.xml".to_string(), self.feed(&site.title).into_bytes());
+        tree.files.insert(
+            "annotations.jsonld".to_string(),
+            self.annotation_export(&site.title)?,
+        );
+        // Last, so the sitemap lists every page.
+        site_files::add(&mut tree, self.config);
         Ok((tree, diagnostics))
     }
 
@@ -372,6 +386,9 @@ impl Renderer<'_, '_> {
                 .map(|&t| self.theme_ref(t, self.briefing.theme(t).annotations.len()))
                 .collect(),
             source: self.doc_ref(annotation.doc),
+            original_url: doc.url.as_ref().map(|url| {
+                text_fragment::original_passage_url(url, &doc.reader.text, annotation.range.clone())
+            }),
         }
     }
 

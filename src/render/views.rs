@@ -30,7 +30,8 @@ pub struct PageMeta {
     pub title: String,
     /// The page's own absolute URL.
     pub canonical_url: String,
-    /// `home`, `source`, `entities`, `entity`, `themes`, `theme`, `annotations` or `404`.
+    /// `home`, `source`, `entities`, `entity`, `themes`, `theme`, `annotations`, `search` or
+    /// `404`.
     pub section: &'static str,
     pub description: String,
 }
@@ -106,6 +107,8 @@ pub struct AnnotationView {
     pub entities: Vec<EntityRefView>,
     pub themes: Vec<ThemeRefView>,
     pub source: DocRef,
+    /// The passage in the original article (a `#:~:text=` link), when the source has a `url`.
+    pub original_url: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -229,6 +232,30 @@ pub struct AnnotationsPage {
 pub struct NotFoundPage {
     pub site: SiteView,
     pub page: PageMeta,
+}
+
+/// One value of the search page's `type` filter, such as `annotation` labelled `Annotations`.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchTypeView {
+    pub value: &'static str,
+    pub label: &'static str,
+}
+
+/// The search page (`search.html`, optional in a site theme). Searching runs in the browser on
+/// the Pagefind index under `bundle_path`; the filter values are listed here so the form is
+/// complete before any script runs. Filter values are theme titles and entity names.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchPage {
+    pub site: SiteView,
+    pub page: PageMeta,
+    /// Folder of the Pagefind bundle under the base path, with trailing slash
+    /// (`/briefing/pagefind/`): the page's script imports `pagefind.js` from it.
+    pub bundle_path: String,
+    pub types: Vec<SearchTypeView>,
+    /// In briefing order.
+    pub themes: Vec<ThemeRefView>,
+    /// By kind, then by name.
+    pub entity_groups: Vec<EntityGroupView>,
 }
 
 /// The context of `note.html`, rendered once per annotation into the source page.

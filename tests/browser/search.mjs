@@ -1,0 +1,163 @@
+#!/usr/bin/env node
+// search.mjs DIR [SUBPATH] — search the built seed briefing in headless Chromium.
+//
+// Serves DIR under SUBPATH (default /briefing/) with `python3 -m http.server` and a temporary
+// folder holding a symlink SUBPATH -> DIR (as /work/shared/checks/axe.mjs does), opens the search
+// page, types "Maia" and checks that the results include the source that mentions it, the Maia
+// entity page and annotations mentioning it, all under SUBPATH; then that the type filter set to
+// `annotation` narrows the results to annotations, and that axe finds nothing serious or critical
+// on the page with its results shown. Requests to any other host are aborted, and
+// any failed request on our own server fails the test.
+// Uses playwright-core from $CHECKS_HOME (default ~/.cache/site-checks) and Debian's Chromium.
+// Prints one summary line last. Exit 0 = pass, 1 = fail, 2 = setup problem.
+// Env: CHROMIUM=/path/to/chromium (default /usr/bin/chromium)
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const checksHome = process.env.CHECKS_HOME || path.join(os.homedir(), '.cache', 'site-checks');
+let chromium, axeSource;
+try {
+  const require = createRequire(path.join(checksHome, 'package.json'));
+  ({ chromium } = require('playwright-core'));
+  axeSource = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+} catch (e) {
+  console.log(`search: FAIL (setup: playwright-core or axe-core not found under ${checksHome}: run install.sh of the site checks)`);
+  process.exit(2);
+}
+
+const [dirArg, subArg = '/briefing/'] = process.argv.slice(2);
+if (!dirArg || !fs.statSync(dirArg, { throwIfNoEntry: false })?.isDirectory()) {
+  console.error('usage: node search.mjs SITE_DIR [SUBPATH]');
+  console.log(`search: FAIL (setup: no such directory: '${dirArg ?? ''}')`);
+  process.exit(2);
+}
+const root = path.resolve(dirArg);
+const subpath = ('/' + subArg.replace(/^\/+|\/+$/g, '') + '/').replace(/^\/\/$/, '/');
+
+let serveDir = root, tmpServeDir = null;
+if (subpath !== '/') {
+  tmpServeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'search-serve-'));
+  const link = path.join(tmpServeDir, subpath.slice(1, -1));
+  fs.mkdirSync(path.dirname(link), { recursive: true });
+  fs.symlinkSync(root, link);
+  serveDir = tmpServeDir;
+}
+const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '--directory', serveDir],
+  { stdio: ['ignore', 'pipe', 'ignore'] });
+let browser;
+const cleanup = async () => {
+  try { await browser?.close(); } catch {}
+  server.kill();
+  if (tmpServeDir) fs.rmSync(tmpServeDir, { recursive: true, force: true });
+};
+
+const failures = [];
+const check = (ok, what) => { if (!ok) failures.push(what); };
+let summary = '';
+try {
+  const port = await new Promise((resolve, reject) => {
+    let buf = '';
+    const t = setTimeout(() => reject(new Error('http.server did not start')), 15000);
+    server.stdout.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/port (\d+)/);
+      if (m) { clearTimeout(t); resolve(Number(m[1])); }
+    });
+    server.on('exit', (code) => reject(new Error(`http.server exited (${code})`)));
+  });
+  const origin = `http://127.0.0.1:${port}`;
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const offHost = [];
+  await context.route('**/*', (route) => {
+    const u = route.request().url();
+    if (u.startsWith(origin) || u.startsWith('data:') || u.startsWith('blob:')) return route.continue();
+    offHost.push(u);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  const broken = [];
+  const consoleErrors = [];
+  page.on('response', (r) => { if (r.status() >= 400) broken.push(`${r.status()} ${r.url()}`); });
+  page.on('requestfailed', (r) => broken.push(`failed ${r.url()}`));
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+  await page.goto(`${origin}${subpath}search/`, { waitUntil: 'load' });
+  await page.getByLabel('Search for').fill('Maia');
+  const results = page.locator('#search-results > li');
+  const status = page.locator('#search-status');
+  await status.filter({ hasText: /result|could not/ }).waitFor({ timeout: 20000 });
+  if (/could not/.test(await status.textContent())) {
+    throw new Error(`the search page says: ${await status.textContent()} (${[...broken, ...consoleErrors].join(' | ')})`);
+  }
+  const read = () => results.evaluateAll((items) => items.map((li) => ({
+    href: li.querySelector('a').getAttribute('href'),
+    badge: li.querySelector('.search-badge').textContent,
+    excerpt: li.querySelector('.search-result-excerpt').textContent,
+  })));
+  const all = await read();
+  const hrefs = all.map((r) => r.href);
+  check(hrefs.includes(`${subpath}sources/microsoft-dual-track-strategy/`), 'the source that mentions Maia is a result');
+  check(hrefs.includes(`${subpath}entities/maia/`), 'the Maia entity page is a result');
+  const annotations = all.filter((r) => r.badge === 'Annotation');
+  check(annotations.some((r) => r.href === `${subpath}sources/microsoft-dual-track-strategy/#ann-s2-maia-chip`),
+    'the annotation on the Maia chip passage is a result');
+  check(annotations.length >= 2 && annotations.every((r) => /Maia/i.test(r.excerpt)),
+    'annotations that mention Maia are results, each excerpt showing it');
+  check(all.every((r) => r.href.startsWith(subpath)), `every result link is under ${subpath}`);
+
+  // The page with its results passes axe (nothing serious or critical).
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () =>
+    (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.nodes.length})`));
+  check(violations.length === 0, `axe finds nothing serious with results shown (${violations.join(', ')})`);
+
+  // The excerpt marks the match.
+  check(await page.locator('#search-results mark').first().textContent().then((t) => /maia/i.test(t)),
+    'excerpts mark the matched word');
+
+  // One filter narrows: type = annotation.
+  await page.getByLabel('Type').selectOption('annotation');
+  await page.waitForFunction(() => /filtered by annotation/.test(document.getElementById('search-status').textContent));
+  const narrowed = await read();
+  check(narrowed.length > 0 && narrowed.length < all.length, 'the type filter narrows the results');
+  check(narrowed.every((r) => r.badge === 'Annotation'), 'with type = annotation only annotations are listed');
+  check(new URL(page.url()).searchParams.get('type') === 'annotation', 'the filter is kept in the address');
+
+  // A result link leads to a page that exists, at the annotated passage.
+  const target = narrowed.find((r) => r.href.includes('#ann-'));
+  if (target) {
+    const resp = await page.goto(`${origin}${target.href}`, { waitUntil: 'load' });
+    const id = target.href.split('#')[1];
+    check(resp.status() === 200 && await page.locator(`[id="${id}"]`).count() === 1,
+      `the result ${target.href} opens at its passage`);
+  }
+
+  check(offHost.length === 0, `nothing is loaded from other hosts (${offHost.join(', ')})`);
+  check(broken.length === 0, `no failed requests (${broken.join(', ')})`);
+  check(consoleErrors.length === 0, `no script errors (${consoleErrors.join(' | ')})`);
+  summary = `${all.length} results for "Maia" (${annotations.length} annotations), ${narrowed.length} with type=annotation`;
+} catch (e) {
+  await cleanup();
+  console.error(e);
+  console.log(`search: FAIL (${String(e.message || e).split('\n')[0]})`);
+  process.exit(1);
+}
+await cleanup();
+for (const f of failures) console.log(`not ok: ${f}`);
+console.log(failures.length
+  ? `search: FAIL ${failures.length} check(s) failed; ${summary} under ${subpath}`
+  : `search: OK ${summary} under ${subpath}`);
+process.exit(failures.length ? 1 : 0);
