@@ -5,14 +5,14 @@
 //! It holds no pipeline logic: it calls [`crate::build`] and [`crate::output::write`].
 
 use std::io::{IsTerminal as _, Write as _};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::Overrides;
 use crate::diagnostics::{render_github, render_human, render_json};
-use crate::{BuildResult, Summary};
+use crate::{BuildResult, SearchIndex, Summary};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -71,6 +71,9 @@ struct BuildArgs {
     /// Replace the output folder even if gloss did not write it.
     #[arg(long)]
     force: bool,
+    /// Print the time of each stage (load, model, render, write) and the counts.
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Args, Debug)]
@@ -178,7 +181,24 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
     let (Some((tree, summary)), Some(config)) = (&result.site, &result.config) else {
         return Ok(content_failure(&result));
     };
+    let write_started = std::time::Instant::now();
     crate::output::write(tree, &config.output_dir, args.force)?;
+    if args.timings {
+        let t = &result.timings;
+        let ms = |d: std::time::Duration| format!("{:>8.1} ms", d.as_secs_f64() * 1000.0);
+        eprintln!("load (read and parse)       {}", ms(t.load));
+        eprintln!("model (resolve and anchor)  {}", ms(t.model));
+        eprintln!("render (pages and search)   {}", ms(t.render));
+        eprintln!(
+            "write                       {}",
+            ms(write_started.elapsed())
+        );
+        eprintln!(
+            "{} files, {} bytes",
+            tree.files.len(),
+            tree.files.values().map(Vec::len).sum::<usize>()
+        );
+    }
     println!(
         "built {} into {} in {}",
         counts(summary),
@@ -190,7 +210,10 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let root = absolute(&args.root);
-    let mut result = crate::build(&root, &Overrides::default())?;
+    // `check` writes nothing, so it skips the search index, the costliest output.
+    let check_build =
+        |root: &Path| crate::build_with(root, &Overrides::default(), SearchIndex::Skip);
+    let mut result = check_build(&root)?;
     if args.fix {
         let sorted = result.diagnostics.sorted(&result.files);
         let applied = crate::fix::apply(&root, &result.files, &sorted)?;
@@ -201,7 +224,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
                     if *count == 1 { "" } else { "s" }
                 );
             }
-            result = crate::build(&root, &Overrides::default())?;
+            result = check_build(&root)?;
         }
     }
     report(&result, args.format);

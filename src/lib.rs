@@ -19,7 +19,7 @@ pub mod serve;
 pub mod source;
 
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use config::{Config, Overrides};
 use diagnostics::Diagnostics;
@@ -36,6 +36,28 @@ pub struct Summary {
     pub n_pages: usize,
 }
 
+/// What to do with the search index, the most expensive output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SearchIndex {
+    /// Build it with the pages (`gloss build`).
+    #[default]
+    Build,
+    /// Hand its records back in [`BuildResult::deferred_search`], to be indexed after the pages
+    /// are published (`gloss serve`).
+    Defer,
+    /// Leave it out: nothing is written (`gloss check`).
+    Skip,
+}
+
+/// How long each stage took, for `gloss build --timings`.
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    pub load: Duration,
+    /// Resolving and anchoring: slugs, quotes, mentions, backlinks.
+    pub model: Duration,
+    pub render: Duration,
+}
+
 /// What one run of the pipeline produced: the files read, every diagnostic, and the site
 /// when there were no errors.
 pub struct BuildResult {
@@ -43,13 +65,26 @@ pub struct BuildResult {
     pub diagnostics: Diagnostics,
     pub config: Option<Config>,
     pub site: Option<(OutputTree, Summary)>,
-    pub elapsed: std::time::Duration,
+    /// Search records still to index, with [`SearchIndex::Defer`].
+    pub deferred_search: Option<Vec<render::search::SearchRecord>>,
+    pub timings: Timings,
+    pub elapsed: Duration,
 }
 
-/// Runs the whole pipeline in memory. Content problems are in `diagnostics` (and then `site`
-/// is `None`); `Err` is for I/O and template failures.
+/// Runs the whole pipeline in memory, search index included. Content problems are in
+/// `diagnostics` (and then `site` is `None`); `Err` is for I/O and template failures.
 pub fn build(root: &Path, overrides: &Overrides) -> anyhow::Result<BuildResult> {
+    build_with(root, overrides, SearchIndex::Build)
+}
+
+/// [`build`], choosing what happens to the search index.
+pub fn build_with(
+    root: &Path,
+    overrides: &Overrides,
+    search_index: SearchIndex,
+) -> anyhow::Result<BuildResult> {
     let started = Instant::now();
+    let mut timings = Timings::default();
     let mut files = Files::default();
     let mut diagnostics = Diagnostics::default();
     let Some(config) = config::load(root, overrides, &mut files, &mut diagnostics)? else {
@@ -58,24 +93,34 @@ pub fn build(root: &Path, overrides: &Overrides) -> anyhow::Result<BuildResult> 
             diagnostics,
             config: None,
             site: None,
+            deferred_search: None,
+            timings,
             elapsed: started.elapsed(),
         });
     };
+    let stage = Instant::now();
     let sources = source::load(&config, files, &mut diagnostics)?;
+    timings.load = stage.elapsed();
+    let stage = Instant::now();
     let briefing = model::build(&sources, &mut diagnostics);
+    timings.model = stage.elapsed();
+    let mut deferred_search = None;
     let site = if diagnostics.has_errors() {
         None
     } else {
-        let (tree, render_diagnostics) = render::render_site(&config, &sources, &briefing)?;
-        diagnostics.extend(render_diagnostics);
+        let stage = Instant::now();
+        let rendering = render::render_site(&config, &sources, &briefing, search_index)?;
+        timings.render = stage.elapsed();
+        diagnostics.extend(rendering.diagnostics);
+        deferred_search = rendering.deferred_search;
         let summary = Summary {
             n_sources: briefing.docs.len(),
             n_entities: briefing.entities.len(),
             n_themes: briefing.themes.len(),
             n_annotations: briefing.annotations.len(),
-            n_pages: tree.n_pages(),
+            n_pages: rendering.tree.n_pages(),
         };
-        (!diagnostics.has_errors()).then_some((tree, summary))
+        (!diagnostics.has_errors()).then_some((rendering.tree, summary))
     };
     drop(briefing);
     Ok(BuildResult {
@@ -83,6 +128,8 @@ pub fn build(root: &Path, overrides: &Overrides) -> anyhow::Result<BuildResult> 
         diagnostics,
         config: Some(config),
         site,
+        deferred_search,
+        timings,
         elapsed: started.elapsed(),
     })
 }

@@ -25,7 +25,7 @@ use markdown::{LinkContext, SiteIndex};
 use views::*;
 
 /// The built site: output-relative paths (`sources/a/index.html`) and their bytes.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OutputTree {
     pub files: BTreeMap<String, Vec<u8>>,
 }
@@ -98,11 +98,20 @@ pub fn compile_templates(site_theme: &SiteTheme) -> anyhow::Result<tera::Tera> {
 
 /// Renders every page. Problems found while rendering content (a broken `@/` link) are returned
 /// as diagnostics; template failures are `Err`.
+/// What [`render_site`] made: the tree, problems found while rendering, and the search records
+/// when the index was deferred.
+pub struct Rendering {
+    pub tree: OutputTree,
+    pub diagnostics: Vec<Diagnostic>,
+    pub deferred_search: Option<Vec<search::SearchRecord>>,
+}
+
 pub fn render_site(
     config: &Config,
     sources: &SourceSet,
     briefing: &Briefing<'_>,
-) -> anyhow::Result<(OutputTree, Vec<Diagnostic>)> {
+    search_index: crate::SearchIndex,
+) -> anyhow::Result<Rendering> {
     let tera = compile_templates(&sources.site_theme)?;
     let urls = Urls { config };
     let site_index = site_index(briefing);
@@ -118,7 +127,7 @@ pub fn render_site(
         urls,
         links,
     };
-    renderer.render()
+    renderer.render(search_index)
 }
 
 /// Every page and fragment an `@/` link may point at.
@@ -170,7 +179,7 @@ struct Rendered {
 }
 
 impl Renderer<'_, '_> {
-    fn render(&self) -> anyhow::Result<(OutputTree, Vec<Diagnostic>)> {
+    fn render(&self, search_index: crate::SearchIndex) -> anyhow::Result<Rendering> {
         let briefing = self.briefing;
         let site = self.site(false);
         let mut pages: Vec<Rendered> = briefing
@@ -221,7 +230,7 @@ impl Renderer<'_, '_> {
             diagnostics.extend(page.diagnostics);
             tree.files.insert(page.path, page.html.into_bytes());
         }
-        self.add_search(&site, &mut tree)?;
+        let deferred_search = self.add_search(&site, &mut tree, search_index)?;
         tree.files
             .insert("atom.xml".to_string(), self.feed(&site.title).into_bytes());
         tree.files.insert(
@@ -230,7 +239,11 @@ impl Renderer<'_, '_> {
         );
         // Last, so the sitemap lists every page.
         site_files::add(&mut tree, self.config);
-        Ok((tree, diagnostics))
+        Ok(Rendering {
+            tree,
+            diagnostics,
+            deferred_search,
+        })
     }
 
     fn site(&self, syntax_css: bool) -> SiteView {

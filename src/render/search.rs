@@ -339,15 +339,29 @@ async fn index(
 impl Renderer<'_, '_> {
     /// Adds the Pagefind bundle and, when the site theme has `search.html`, the search page.
     /// Site themes made before search existed have no such template and still build.
-    pub(super) fn add_search(&self, site: &SiteView, tree: &mut OutputTree) -> anyhow::Result<()> {
-        let records = records(self.briefing, &self.sources.files);
-        tree.files.extend(bundle(records, &self.config.language)?);
+    /// Adds the search page and, as `mode` says, the index: built now, handed back to build
+    /// later (`serve` publishes pages first), or left out (`check`).
+    pub(super) fn add_search(
+        &self,
+        site: &SiteView,
+        tree: &mut OutputTree,
+        mode: crate::SearchIndex,
+    ) -> anyhow::Result<Option<Vec<SearchRecord>>> {
+        let deferred = match mode {
+            crate::SearchIndex::Build => {
+                let records = records(self.briefing, &self.sources.files);
+                tree.files.extend(bundle(records, &self.config.language)?);
+                None
+            }
+            crate::SearchIndex::Defer => Some(records(self.briefing, &self.sources.files)),
+            crate::SearchIndex::Skip => None,
+        };
         if self.tera.contains_template("search.html") {
             let html = self.render_template("search.html", &self.search_page(site))?;
             tree.files
                 .insert("search/index.html".to_string(), html.into_bytes());
         }
-        Ok(())
+        Ok(deferred)
     }
 
     fn search_page(&self, site: &SiteView) -> SearchPage {

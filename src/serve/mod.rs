@@ -27,6 +27,7 @@ use crate::config::{self, Overrides};
 use crate::diagnostics::{Diagnostics, render_human};
 use crate::files::Files;
 use crate::render::OutputTree;
+use crate::render::search::BUNDLE_DIR;
 use crate::{BuildResult, Summary};
 
 /// How long the watcher waits for a burst of file events to settle before rebuilding.
@@ -53,7 +54,7 @@ pub struct ServeOptions {
 }
 
 /// What requests are answered from: replaced whole after every build, never edited in place.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Snapshot {
     /// The last site that built without errors; `None` until one has.
     tree: Option<Arc<OutputTree>>,
@@ -205,58 +206,73 @@ impl ServeState {
             output_dir: None,
             base_url: configured_path.map(|path| format!("{}{path}", self.origin)),
         };
-        let (next, outcome, diagnostics_text) = match crate::build(&self.root, &overrides) {
-            Ok(BuildResult {
-                files,
-                diagnostics,
-                site: Some((tree, summary)),
-                ..
-            }) => {
-                let changed = previous.tree.as_deref() != Some(&tree);
-                let next = Snapshot {
-                    tree: if changed {
-                        Some(Arc::new(tree))
-                    } else {
-                        previous.tree.clone()
-                    },
-                    generation: previous.generation + u64::from(changed),
-                    base_path: base_path.clone(),
-                    overlay: None,
-                };
-                (
-                    next,
-                    RebuildOutcome::Built { summary, changed },
-                    terminal_diagnostics(&diagnostics, &files),
-                )
-            }
-            Ok(BuildResult {
-                files, diagnostics, ..
-            }) => {
-                let next = Snapshot {
-                    tree: previous.tree.clone(),
-                    generation: previous.generation,
-                    base_path: base_path.clone(),
-                    overlay: Some(overlay::render_diagnostics(&diagnostics, &files)),
-                };
-                (
-                    next,
-                    RebuildOutcome::ContentErrors {
-                        n_errors: diagnostics.n_errors(),
-                    },
-                    terminal_diagnostics(&diagnostics, &files),
-                )
-            }
-            Err(err) => {
-                let error = format!("{err:#}");
-                let next = Snapshot {
-                    tree: previous.tree.clone(),
-                    generation: previous.generation,
-                    base_path: base_path.clone(),
-                    overlay: Some(overlay::render_failure(&error)),
-                };
-                (next, RebuildOutcome::Failed { error }, String::new())
-            }
-        };
+        // The search index is built after the pages are published: the reload does not wait
+        // for it, and until it is ready the previous index keeps answering.
+        let mut deferred_search = None;
+        let (next, outcome, diagnostics_text) =
+            match crate::build_with(&self.root, &overrides, crate::SearchIndex::Defer) {
+                Ok(BuildResult {
+                    files,
+                    diagnostics,
+                    site: Some((mut tree, summary)),
+                    deferred_search: records,
+                    ..
+                }) => {
+                    if let Some(previous_tree) = previous.tree.as_deref() {
+                        tree.files.extend(
+                            previous_tree
+                                .files
+                                .range(BUNDLE_DIR.to_string()..)
+                                .take_while(|(path, _)| path.starts_with(BUNDLE_DIR))
+                                .map(|(path, bytes)| (path.clone(), bytes.clone())),
+                        );
+                    }
+                    deferred_search = records;
+                    let changed = previous.tree.as_deref() != Some(&tree);
+                    let next = Snapshot {
+                        tree: if changed {
+                            Some(Arc::new(tree))
+                        } else {
+                            previous.tree.clone()
+                        },
+                        generation: previous.generation + u64::from(changed),
+                        base_path: base_path.clone(),
+                        overlay: None,
+                    };
+                    (
+                        next,
+                        RebuildOutcome::Built { summary, changed },
+                        terminal_diagnostics(&diagnostics, &files),
+                    )
+                }
+                Ok(BuildResult {
+                    files, diagnostics, ..
+                }) => {
+                    let next = Snapshot {
+                        tree: previous.tree.clone(),
+                        generation: previous.generation,
+                        base_path: base_path.clone(),
+                        overlay: Some(overlay::render_diagnostics(&diagnostics, &files)),
+                    };
+                    (
+                        next,
+                        RebuildOutcome::ContentErrors {
+                            n_errors: diagnostics.n_errors(),
+                        },
+                        terminal_diagnostics(&diagnostics, &files),
+                    )
+                }
+                Err(err) => {
+                    let error = format!("{err:#}");
+                    let next = Snapshot {
+                        tree: previous.tree.clone(),
+                        generation: previous.generation,
+                        base_path: base_path.clone(),
+                        overlay: Some(overlay::render_failure(&error)),
+                    };
+                    (next, RebuildOutcome::Failed { error }, String::new())
+                }
+            };
         let base_path_changed = previous.generation > 0 && base_path != previous.base_path;
         let has_site = next.tree.is_some();
         self.snapshot.send_if_modified(|current| {
@@ -266,14 +282,54 @@ impl ServeState {
             *current = Arc::new(next);
             modified
         });
+        let elapsed = started.elapsed();
+        if let Some(records) = deferred_search {
+            self.index_search(records);
+        }
         RebuildReport {
-            elapsed: started.elapsed(),
+            elapsed,
             outcome,
             diagnostics_text,
             base_path_changed,
             has_site,
         }
     }
+}
+
+impl ServeState {
+    /// Indexes the search records and swaps the new index into the published tree, without a
+    /// reload: the pages did not change.
+    fn index_search(&self, records: Vec<crate::render::search::SearchRecord>) {
+        let Some(language) = configured_language(&self.root) else {
+            return;
+        };
+        let bundle = match crate::render::search::bundle(records, &language) {
+            Ok(bundle) => bundle,
+            Err(err) => {
+                eprintln!("warning: the search index was not rebuilt: {err:#}");
+                return;
+            }
+        };
+        self.snapshot.send_if_modified(|current| {
+            let Some(tree) = current.tree.as_deref() else {
+                return false;
+            };
+            let mut tree = tree.clone();
+            tree.files.retain(|path, _| !path.starts_with(BUNDLE_DIR));
+            tree.files.extend(bundle);
+            let mut next = (**current).clone();
+            next.tree = Some(Arc::new(tree));
+            *current = Arc::new(next);
+            false
+        });
+    }
+}
+
+fn configured_language(root: &Path) -> Option<String> {
+    let mut files = Files::default();
+    let mut diagnostics = Diagnostics::default();
+    let config = config::load(root, &Overrides::default(), &mut files, &mut diagnostics).ok()??;
+    Some(config.language)
 }
 
 /// The path part of `site.toml`'s `base_url`, when `site.toml` is valid.
