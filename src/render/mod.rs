@@ -119,15 +119,20 @@ pub fn render_site(
         base_path: &config.base_url.path,
         site_index: &site_index,
     };
-    let renderer = Renderer {
+    let mut renderer = Renderer {
         config,
         sources,
         briefing,
         tera: &tera,
         urls,
         links,
+        notes: Vec::new(),
     };
-    renderer.render(search_index)
+    let (notes, note_diagnostics) = renderer.render_notes();
+    renderer.notes = notes;
+    let mut rendering = renderer.render(search_index)?;
+    rendering.diagnostics.extend(note_diagnostics);
+    Ok(rendering)
 }
 
 /// Every page and fragment an `@/` link may point at.
@@ -168,6 +173,8 @@ struct Renderer<'r, 'a> {
     tera: &'r tera::Tera,
     urls: Urls<'r>,
     links: LinkContext<'r>,
+    /// Each annotation's note as HTML, by annotation index, rendered once.
+    notes: Vec<Option<String>>,
 }
 
 /// One rendered page or the problems met while rendering it.
@@ -357,6 +364,32 @@ impl Renderer<'_, '_> {
         }
     }
 
+    /// Every annotation's note as HTML, in parallel, with the broken links found in them.
+    fn render_notes(&self) -> (Vec<Option<String>>, Vec<Diagnostic>) {
+        let rendered: Vec<(Option<String>, Vec<Diagnostic>)> = self
+            .briefing
+            .annotations
+            .par_iter()
+            .map(|annotation| {
+                let mut diagnostics = Vec::new();
+                let html = annotation
+                    .note
+                    .as_ref()
+                    .map(|note| self.markdown(&note.value, note.span, &mut diagnostics));
+                (html, diagnostics)
+            })
+            .collect();
+        let mut diagnostics = Vec::new();
+        let notes = rendered
+            .into_iter()
+            .map(|(html, found)| {
+                diagnostics.extend(found);
+                html
+            })
+            .collect();
+        (notes, diagnostics)
+    }
+
     fn annotation_view(
         &self,
         id: AnnotationId,
@@ -364,10 +397,9 @@ impl Renderer<'_, '_> {
     ) -> AnnotationView {
         let annotation: &Annotation = self.briefing.annotation(id);
         let doc = self.briefing.doc(annotation.doc);
-        let note_html = annotation
-            .note
-            .as_ref()
-            .map(|note| self.markdown(&note.value, note.span, diagnostics));
+        // Notes are rendered once per build (`render_notes`); every page reuses them.
+        let _ = diagnostics;
+        let note_html = self.notes.get(id.index()).cloned().flatten();
         AnnotationView {
             id: annotation.id.clone(),
             number: annotation.number,
