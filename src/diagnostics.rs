@@ -548,4 +548,18 @@ mod tests {
         assert_eq!(did_you_mean("qoute", ["quote", "prefix"]), Some("quote"));
         assert_eq!(did_you_mean("zzz", ["quote", "prefix"]), None);
     }
+
+    #[test]
+    fn every_code_is_documented() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md");
+        let docs = std::fs::read_to_string(path).expect("read docs/diagnostics.md");
+        let headings: Vec<&str> = docs.lines().map(str::trim_end).collect();
+        for code in Code::ALL {
+            let heading = format!("## {}", code.as_str());
+            assert!(
+                headings.contains(&heading.as_str()),
+                "docs/diagnostics.md has no `{heading}` section"
+            );
+        }
+    }
 }

@@ -52,11 +52,14 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
 
     // Anchor every annotation; each doc is normalised once, docs in parallel.
     let mut by_doc: Vec<Vec<&RawAnnotation>> = vec![Vec::new(); docs.len()];
+    // The annotations of one YAML file share its `source:` line: report it once.
+    let mut reported_sources: std::collections::HashSet<Span> = std::collections::HashSet::new();
     for raw in &sources.annotations {
         match doc_slugs.get(raw.source.value.as_str()) {
             Some(doc) => by_doc[doc.index()].push(raw),
             None if draft_slugs.contains(&raw.source.value)
                 || sources.unloaded.docs.contains(&raw.source.value) => {}
+            None if !reported_sources.insert(raw.source.span) => {}
             None => {
                 let mut known: Vec<&str> = doc_slugs.keys().copied().collect();
                 known.sort_unstable();
