@@ -4,6 +4,7 @@
 //! layout. Templates see only the structs in [`views`]. No disk I/O: `output` writes the tree.
 
 mod body;
+mod charts;
 mod export;
 mod feed;
 pub mod markdown;
@@ -507,6 +508,7 @@ impl Renderer<'_, '_> {
             entities,
             themes,
             annotations,
+            theme_strips: charts::theme_strips(briefing, &self.urls, id),
         };
         Ok(Rendered {
             path: format!("{relative}index.html"),
@@ -577,6 +579,7 @@ impl Renderer<'_, '_> {
                 .iter()
                 .map(|&(t, count)| self.theme_ref(t, count))
                 .collect(),
+            neighbourhood: charts::entity_neighbourhood(briefing, &self.urls, id),
         };
         Ok(Rendered {
             path: format!("entities/{}/index.html", entity.slug),
@@ -701,6 +704,7 @@ impl Renderer<'_, '_> {
             docs,
             themes,
             top_entities,
+            timeline: charts::timeline(briefing, &self.urls),
         };
         Ok(Rendered {
             path: "index.html".to_string(),
@@ -735,6 +739,7 @@ impl Renderer<'_, '_> {
             site: site.clone(),
             page: self.page("Entities".to_string(), "entities/", "entities", None),
             groups,
+            network: charts::entity_network(briefing, &self.urls),
         };
         Ok(Rendered {
             path: "entities/index.html".to_string(),

@@ -121,6 +121,8 @@ pub struct IndexPage {
     pub themes: Vec<ThemeRefView>,
     /// Most-mentioned entities first.
     pub top_entities: Vec<EntityRefView>,
+    /// Sources and annotations by date; none when nothing is dated.
+    pub timeline: Option<TimelineChartView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -134,6 +136,8 @@ pub struct SourcePage {
     pub entities: Vec<EntityRefView>,
     pub themes: Vec<ThemeRefView>,
     pub annotations: Vec<AnnotationView>,
+    /// Where each theme's annotations fall along the text; none without annotations.
+    pub theme_strips: Option<ThemeStripsView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -149,6 +153,9 @@ pub struct EntitiesPage {
     pub site: SiteView,
     pub page: PageMeta,
     pub groups: Vec<EntityGroupView>,
+    /// The most-mentioned entities and the paragraphs they share; none when no two entities
+    /// share one.
+    pub network: Option<NetworkChartView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -187,6 +194,9 @@ pub struct EntityPage {
     pub annotations: Vec<AnnotationView>,
     pub related: Vec<EntityRefView>,
     pub themes: Vec<ThemeRefView>,
+    /// The entity and its most related entities; none without related entities. `related` is
+    /// its text alternative.
+    pub neighbourhood: Option<ChartView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -263,4 +273,94 @@ pub struct SearchPage {
 pub struct NoteContext {
     pub site: SiteView,
     pub annotation: AnnotationView,
+}
+
+/// A chart drawn at build time as inline SVG (see `render::charts`). The SVG carries no
+/// colours: its shapes have `chart-*` classes (and `kind-*` or `chart-kind-*` classes) for the
+/// site theme's stylesheet to colour, so dark mode and print work. Ids inside are unique per page.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChartView {
+    /// The `<svg>` element, safe to insert unescaped.
+    pub svg: String,
+    /// What the chart shows, in one or two sentences, for its caption.
+    pub caption: String,
+    /// The entity kinds whose colours the chart uses, for its key; empty when it uses none.
+    pub kinds: Vec<ChartKindView>,
+}
+
+/// An entity kind shown in a chart, for its key.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChartKindView {
+    pub kind: &'static str,
+    /// Plural label, such as `Organizations`.
+    pub label: &'static str,
+}
+
+/// One entity in the network chart, with its neighbours in the chart (its text alternative).
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkNodeView {
+    /// `count` is the entity's mentions.
+    pub entity: EntityRefView,
+    /// Entities of the chart named in the same paragraphs; `count` is the paragraphs shared.
+    /// Most first.
+    pub neighbours: Vec<EntityRefView>,
+}
+
+/// The network of the most-mentioned entities, on the entities page.
+#[derive(Clone, Debug, Serialize)]
+pub struct NetworkChartView {
+    pub chart: ChartView,
+    /// The entities drawn, in the chart's order.
+    pub nodes: Vec<NetworkNodeView>,
+}
+
+/// A day on which some of a source's annotations are dated.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineDayView {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Human form, such as `5 March 2024`.
+    pub date_display: String,
+    pub n_annotations: usize,
+}
+
+/// One source's row in the timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineLaneView {
+    pub doc: DocRef,
+    /// The source's publication date, `YYYY-MM-DD`, if known.
+    pub date: Option<String>,
+    pub date_display: Option<String>,
+    /// Days with dated annotations, earliest first.
+    pub days: Vec<TimelineDayView>,
+}
+
+/// The timeline of sources and dated annotations, on the front page. Sources with nothing
+/// dated have no lane.
+#[derive(Clone, Debug, Serialize)]
+pub struct TimelineChartView {
+    pub chart: ChartView,
+    pub lanes: Vec<TimelineLaneView>,
+}
+
+/// One theme's strip on a source page: where its annotations fall along the text.
+#[derive(Clone, Debug, Serialize)]
+pub struct ThemeStripView {
+    /// The theme's title; `No theme` for annotations filed under none, or `All annotations` when
+    /// no annotation of the source has a theme.
+    pub title: String,
+    /// The theme page; none for the strip of annotations without a theme.
+    pub url: Option<String>,
+    /// Annotations in the strip.
+    pub count: usize,
+    /// The strip: each mark links to its passage (`#ann-<id>`) and is named for its note.
+    pub svg: String,
+}
+
+/// Where each theme's annotations fall in a source, near the top of its page.
+#[derive(Clone, Debug, Serialize)]
+pub struct ThemeStripsView {
+    pub caption: String,
+    /// In briefing order of themes, then `No theme`.
+    pub strips: Vec<ThemeStripView>,
 }
