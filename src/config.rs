@@ -159,14 +159,14 @@ pub fn load(
     let raw: RawConfig = match toml::from_str(text) {
         Ok(raw) => raw,
         Err(err) => {
-            diagnostics.push(toml_diagnostic(&err, file));
+            diagnostics.push(toml_diagnostic(&err, file, text));
             return Ok(None);
         }
     };
     Ok(validate(raw, root, overrides, file, diagnostics))
 }
 
-fn toml_diagnostic(err: &toml::de::Error, file: FileId) -> Diagnostic {
+fn toml_diagnostic(err: &toml::de::Error, file: FileId, text: &str) -> Diagnostic {
     let span = Span::new(file, err.span().unwrap_or(0..0));
     let message = err.message().trim();
     if let Some(rest) = message.strip_prefix("unknown field `")
@@ -193,6 +193,45 @@ fn toml_diagnostic(err: &toml::de::Error, file: FileId) -> Diagnostic {
             }
             _ => format!("add a line like `{key} = \"...\"`"),
         });
+    }
+    if message.starts_with("duplicate key") {
+        let key = text
+            .get(span.start..span.end)
+            .map(str::trim)
+            .filter(|key| !key.is_empty());
+        return Diagnostic::error(
+            Code::Config,
+            span,
+            match key {
+                Some(key) => format!("the key `{key}` appears twice in `site.toml`"),
+                None => "a key appears twice in `site.toml`".to_string(),
+            },
+        )
+        .with_help("keep one of them");
+    }
+    if let Some(rest) = message.strip_prefix("invalid type: ")
+        && let Some((found, expected)) = rest.split_once(", expected ")
+    {
+        let plain = |kind: &str| match kind.trim() {
+            "a string" | "string" => "text".to_string(),
+            "sequence" | "a sequence" | "array" => "a list".to_string(),
+            "map" | "a map" | "table" => "a table".to_string(),
+            "integer" | "an integer" => "a whole number".to_string(),
+            "boolean" | "a boolean" => "`true` or `false`".to_string(),
+            other => other.to_string(),
+        };
+        let expected = plain(expected);
+        let help = if expected == "text" {
+            "write text in double quotes, like `title = \"My briefing\"`"
+        } else {
+            "see the README's section on site.toml for the expected keys and values"
+        };
+        return Diagnostic::error(
+            Code::Config,
+            span,
+            format!("expected {expected}, found {}", plain(found)),
+        )
+        .with_help(help);
     }
     Diagnostic::error(
         Code::Config,

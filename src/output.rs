@@ -19,6 +19,7 @@ const MARKER_TEXT: &str = "This folder is written by gloss and replaced on every
 
 /// Replaces `output_dir` with `tree`. `force` allows replacing a folder gloss did not write.
 pub fn write(tree: &OutputTree, output_dir: &Path, force: bool) -> anyhow::Result<()> {
+    check_paths(tree)?;
     let parent = output_dir
         .parent()
         .context("the output folder has no parent folder")?;
@@ -55,7 +56,8 @@ pub fn write(tree: &OutputTree, output_dir: &Path, force: bool) -> anyhow::Resul
             .with_context(|| format!("removing stale {}", staging.display()))?;
     }
     fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
-    if let Err(err) = write_tree(tree, &staging) {
+    let previous = output_dir.is_dir().then_some(output_dir);
+    if let Err(err) = write_tree(tree, &staging, previous) {
         let _ = fs::remove_dir_all(&staging);
         return Err(err);
     }
@@ -86,7 +88,40 @@ pub fn write(tree: &OutputTree, output_dir: &Path, force: bool) -> anyhow::Resul
     Ok(())
 }
 
-fn write_tree(tree: &OutputTree, root: &Path) -> anyhow::Result<()> {
+/// Refuses a tree that could not be written as a folder: a file whose path is also the folder
+/// of other files (a `static/sources` file beside the `sources/` pages), or a path that is not
+/// a plain relative one. Checked before anything is written, so the message names the clash
+/// instead of an I/O error in the staging folder.
+fn check_paths(tree: &OutputTree) -> anyhow::Result<()> {
+    for path in tree.files.keys() {
+        let plain = !path.is_empty()
+            && !path.starts_with('/')
+            && !path.contains('\\')
+            && path
+                .split('/')
+                .all(|part| !part.is_empty() && part != "." && part != "..");
+        if !plain {
+            bail!(
+                "the site would hold a file at `{path}`, which is not a path inside the output folder"
+            );
+        }
+        let folder = format!("{path}/");
+        if let Some((inside, _)) = tree.files.range(folder.clone()..).next()
+            && inside.starts_with(&folder)
+        {
+            bail!(
+                "the site would hold both a file `{path}` and the file `{inside}` in a folder of \
+                 that name; rename or remove `{path}` in `static/` (or in the site theme's \
+                 `static/`)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Writes `tree` under `root`; files whose bytes equal the same file in `previous` (the site
+/// being replaced) are hard-linked from it instead ([`write_or_link`]).
+fn write_tree(tree: &OutputTree, root: &Path, previous: Option<&Path>) -> anyhow::Result<()> {
     let mut folders: Vec<PathBuf> = tree
         .files
         .keys()
@@ -101,9 +136,26 @@ fn write_tree(tree: &OutputTree, root: &Path) -> anyhow::Result<()> {
         .par_iter()
         .try_for_each(|(path, bytes)| -> anyhow::Result<()> {
             let target = root.join(path);
-            fs::write(&target, bytes).with_context(|| format!("writing {}", target.display()))
+            let old = previous.map(|previous| previous.join(path));
+            write_or_link(&target, bytes, old.as_deref())
+                .with_context(|| format!("writing {}", target.display()))
         })?;
     fs::write(root.join(MARKER), MARKER_TEXT)
         .with_context(|| format!("writing {}", root.join(MARKER).display()))?;
     Ok(())
+}
+
+/// Writes `bytes` to `target`, or hard-links `previous` there when it holds exactly these bytes:
+/// an unchanged page keeps its modification time (rsync and HTTP caches see it unchanged) and
+/// costs no copy. Falls back to writing when linking fails (another file system, no support).
+fn write_or_link(target: &Path, bytes: &[u8], previous: Option<&Path>) -> std::io::Result<()> {
+    if let Some(previous) = previous
+        && fs::symlink_metadata(previous)
+            .is_ok_and(|meta| meta.is_file() && meta.len() == bytes.len() as u64)
+        && fs::read(previous).is_ok_and(|old| old == bytes)
+        && fs::hard_link(previous, target).is_ok()
+    {
+        return Ok(());
+    }
+    fs::write(target, bytes)
 }

@@ -19,7 +19,7 @@ use tempfile::TempDir;
 
 const BASE_URL: &str = "https://example.github.io/briefing/";
 const BASE_PATH: &str = "/briefing/";
-const SCRIPT_MARK: &str = "<script data-gloss-serve>";
+const SCRIPT_MARK: &str = "<script data-gloss-serve ";
 const OVERLAY_MARK: &str = "id=\"gloss-overlay\"";
 
 /// A running `gloss serve` on a temporary copy of the seed briefing; killed on drop.

@@ -22,6 +22,9 @@ mod fuzzy;
 pub mod normalize;
 pub mod text;
 
+#[cfg(test)]
+mod proptests;
+
 use std::ops::Range;
 
 use normalize::{Normalized, normalize};

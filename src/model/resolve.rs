@@ -23,9 +23,12 @@ type AnchorResult<'r> = (
 pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -> Briefing<'a> {
     let files = &sources.files;
     let front = front(sources);
-    let docs = docs(sources, diagnostics);
-    let (mut entities, aliases) = entities(sources, diagnostics);
-    let mut themes = themes(sources, diagnostics);
+    // Sources, entities and themes that failed to load or were rejected here (a bad slug, an
+    // empty title): references to them are not reported again as unknown slugs.
+    let mut unloaded = sources.unloaded.clone();
+    let docs = docs(sources, &mut unloaded, diagnostics);
+    let (mut entities, aliases) = entities(sources, &mut unloaded, diagnostics);
+    let mut themes = themes(sources, &mut unloaded, diagnostics);
     let mut docs: Vec<Doc<'a>> = docs;
 
     let doc_slugs: HashMap<&str, DocId> = docs
@@ -58,7 +61,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
         match doc_slugs.get(raw.source.value.as_str()) {
             Some(doc) => by_doc[doc.index()].push(raw),
             None if draft_slugs.contains(&raw.source.value)
-                || sources.unloaded.docs.contains(&raw.source.value) => {}
+                || unloaded.docs.contains(&raw.source.value) => {}
             None if !reported_sources.insert(raw.source.span) => {}
             None => {
                 let mut known: Vec<&str> = doc_slugs.keys().copied().collect();
@@ -112,7 +115,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
                         0..0,
                         &entity_slugs,
                         &theme_slugs,
-                        &sources.unloaded,
+                        &unloaded,
                         diagnostics,
                     );
                     continue;
@@ -125,7 +128,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
                 range,
                 &entity_slugs,
                 &theme_slugs,
-                &sources.unloaded,
+                &unloaded,
                 diagnostics,
             ) else {
                 continue;
@@ -183,7 +186,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
     let mentions = mentions(&mut docs, &mut entities, &aliases);
     link_entities(&docs, &mut entities, &mentions, &annotations);
     // With errors in the content, "unused" would often just mean "its annotation failed".
-    if !diagnostics.has_errors() && !sources.unloaded.any {
+    if !diagnostics.has_errors() && !unloaded.any {
         warn_unused(
             &docs,
             &entities,
@@ -228,6 +231,7 @@ fn check_slug(
     explicit: Option<&Text>,
     stem: &str,
     file: FileId,
+    claimed: &BTreeMap<String, Span>,
     taken: &mut BTreeMap<String, Span>,
     diagnostics: &mut Diagnostics,
 ) -> Option<String> {
@@ -251,7 +255,27 @@ fn check_slug(
                 slugify(stem)
             ),
         };
-        diagnostics.push(Diagnostic::error(Code::InvalidSlug, span, message).with_help(help));
+        let mut diagnostic = Diagnostic::error(Code::InvalidSlug, span, message).with_help(help);
+        // `Harbour Report.md` beside `harbour-report.md`: renaming as suggested would collide.
+        let suggestion = slugify(match explicit {
+            Some(_) => &slug,
+            None => stem,
+        });
+        if let Some(other) = claimed.get(&suggestion).filter(|other| other.file != file) {
+            diagnostic = Diagnostic::error(
+                Code::InvalidSlug,
+                span,
+                format!(
+                    "{}, and the slug made from it, `{suggestion}`, is taken by another of the {what}",
+                    diagnostic.message
+                ),
+            )
+            .with_related(*other, format!("`{suggestion}` is this one's slug"))
+            .with_help(
+                "give this file a name or a `slug` of its own (lowercase letters, digits and hyphens), or remove one of the two",
+            );
+        }
+        diagnostics.push(diagnostic);
         return None;
     }
     if let Some(first) = taken.get(&slug) {
@@ -348,14 +372,52 @@ fn optional(text: &Option<Text>) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-fn docs<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -> Vec<Doc<'a>> {
+/// The slugs each file of one kind would claim (its explicit `slug`, or its file name), so a
+/// file whose name is not a slug can be told when the slug made from it is taken.
+fn claimed_slugs<'r>(
+    raws: impl Iterator<Item = (Option<&'r Text>, &'r str, FileId)>,
+) -> BTreeMap<String, Span> {
+    let mut claimed = BTreeMap::new();
+    for (explicit, stem, file) in raws {
+        let (slug, span) = match explicit {
+            Some(text) => (text.value.clone(), text.span),
+            None => (stem.to_string(), Span::file_start(file)),
+        };
+        if is_valid_slug(&slug) {
+            claimed.entry(slug).or_insert(span);
+        }
+    }
+    claimed
+}
+
+/// Remembers the names a rejected source, entity or theme goes by.
+fn reject(names: &mut BTreeSet<String>, explicit: Option<&Text>, stem: &str) {
+    names.insert(stem.to_string());
+    if let Some(text) = explicit {
+        names.insert(text.value.trim().to_string());
+    }
+}
+
+fn docs<'a>(
+    sources: &'a SourceSet,
+    unloaded: &mut crate::source::Unloaded,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Doc<'a>> {
     let mut taken = BTreeMap::new();
+    let claimed = claimed_slugs(
+        sources
+            .docs
+            .iter()
+            .filter(|raw| !raw.draft.as_ref().is_some_and(|d| d.value))
+            .map(|raw| (raw.slug.as_ref(), raw.stem.as_str(), raw.file)),
+    );
     let mut docs = Vec::new();
     for raw in &sources.docs {
         if raw.draft.as_ref().is_some_and(|d| d.value) {
             continue;
         }
-        let Some(doc) = doc(&sources.files, raw, &mut taken, diagnostics) else {
+        let Some(doc) = doc(&sources.files, raw, &claimed, &mut taken, diagnostics) else {
+            reject(&mut unloaded.docs, raw.slug.as_ref(), &raw.stem);
             continue;
         };
         docs.push(doc);
@@ -367,6 +429,7 @@ fn docs<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -> Vec<Doc<'a
 fn doc<'a>(
     files: &'a Files,
     raw: &RawDoc,
+    claimed: &BTreeMap<String, Span>,
     taken: &mut BTreeMap<String, Span>,
     diagnostics: &mut Diagnostics,
 ) -> Option<Doc<'a>> {
@@ -375,6 +438,7 @@ fn doc<'a>(
         raw.slug.as_ref(),
         &raw.stem,
         raw.file,
+        claimed,
         taken,
         diagnostics,
     );
@@ -458,9 +522,16 @@ fn parse_choice<T: Copy>(
 
 fn entities(
     sources: &SourceSet,
+    unloaded: &mut crate::source::Unloaded,
     diagnostics: &mut Diagnostics,
 ) -> (Vec<Entity>, Vec<(String, EntityId)>) {
     let mut taken = BTreeMap::new();
+    let claimed = claimed_slugs(
+        sources
+            .entities
+            .iter()
+            .map(|raw| (raw.slug.as_ref(), raw.stem.as_str(), raw.file)),
+    );
     let mut entities: Vec<(Entity, &RawEntity)> = Vec::new();
     for raw in &sources.entities {
         let slug = check_slug(
@@ -468,6 +539,7 @@ fn entities(
             raw.slug.as_ref(),
             &raw.stem,
             raw.file,
+            &claimed,
             &mut taken,
             diagnostics,
         );
@@ -484,6 +556,7 @@ fn entities(
         };
         let url = url(raw.url.as_ref(), diagnostics);
         let (Some(slug), true, Some(kind)) = (slug, name_ok, kind) else {
+            reject(&mut unloaded.entities, raw.slug.as_ref(), &raw.stem);
             continue;
         };
         let name = raw.name.value.trim().to_string();
@@ -556,12 +629,23 @@ fn entities(
     (entities.into_iter().map(|(e, _)| e).collect(), aliases)
 }
 
-fn themes(sources: &SourceSet, diagnostics: &mut Diagnostics) -> Vec<Theme> {
+fn themes(
+    sources: &SourceSet,
+    unloaded: &mut crate::source::Unloaded,
+    diagnostics: &mut Diagnostics,
+) -> Vec<Theme> {
     let mut taken = BTreeMap::new();
+    let claimed = claimed_slugs(
+        sources
+            .themes
+            .iter()
+            .map(|raw| (raw.slug.as_ref(), raw.stem.as_str(), raw.file)),
+    );
     let mut themes = Vec::new();
     for raw in &sources.themes {
-        if let Some(theme) = theme(raw, &mut taken, diagnostics) {
-            themes.push(theme);
+        match theme(raw, &claimed, &mut taken, diagnostics) {
+            Some(theme) => themes.push(theme),
+            None => reject(&mut unloaded.themes, raw.slug.as_ref(), &raw.stem),
         }
     }
     themes.sort_by(|a, b| (a.order, &a.title, &a.slug).cmp(&(b.order, &b.title, &b.slug)));
@@ -570,6 +654,7 @@ fn themes(sources: &SourceSet, diagnostics: &mut Diagnostics) -> Vec<Theme> {
 
 fn theme(
     raw: &RawTheme,
+    claimed: &BTreeMap<String, Span>,
     taken: &mut BTreeMap<String, Span>,
     diagnostics: &mut Diagnostics,
 ) -> Option<Theme> {
@@ -578,6 +663,7 @@ fn theme(
         raw.slug.as_ref(),
         &raw.stem,
         raw.file,
+        claimed,
         taken,
         diagnostics,
     );

@@ -198,24 +198,44 @@ impl Renderer<'_, '_> {
             .collect::<anyhow::Result<_>>()?;
         let highlighted = pages.iter().any(|p| p.highlighted_code);
         let site = self.site(highlighted);
-        let mut rest: Vec<Rendered> = briefing
+        // A list page with many pages renders them in parallel too: `(list, page number)`.
+        let entity_pages = briefing
             .entities
-            .par_iter()
+            .iter()
             .enumerate()
-            .map(|(index, _)| self.entity_page(EntityId::from_index(index), &site))
-            .chain(
-                briefing
-                    .themes
-                    .par_iter()
-                    .enumerate()
-                    .map(|(index, _)| self.theme_page(ThemeId::from_index(index), &site)),
-            )
+            .flat_map(|(index, entity)| {
+                let n_pages = n_pages(entity.mentions.len(), entity.annotations.len());
+                (1..=n_pages).map(move |number| (EntityId::from_index(index), number, n_pages))
+            });
+        let mut rest: Vec<Rendered> = entity_pages
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(id, number, n_pages)| self.entity_page(id, number, n_pages, &site))
+            .collect::<anyhow::Result<_>>()?;
+        pages.append(&mut rest);
+        let theme_pages = briefing
+            .themes
+            .iter()
+            .enumerate()
+            .flat_map(|(index, theme)| {
+                let n_pages = n_pages(0, theme.annotations.len());
+                (1..=n_pages).map(move |number| (ThemeId::from_index(index), number, n_pages))
+            });
+        let mut rest: Vec<Rendered> = theme_pages
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(id, number, n_pages)| self.theme_page(id, number, n_pages, &site))
+            .collect::<anyhow::Result<_>>()?;
+        pages.append(&mut rest);
+        let n_annotation_pages = briefing.annotations.len().div_ceil(ROWS_PER_PAGE).max(1);
+        let mut rest: Vec<Rendered> = (1..=n_annotation_pages)
+            .into_par_iter()
+            .map(|number| self.annotations_page(number, n_annotation_pages, &site))
             .collect::<anyhow::Result<_>>()?;
         pages.append(&mut rest);
         pages.push(self.index_page(&site)?);
         pages.push(self.entities_page(&site)?);
         pages.push(self.themes_page(&site)?);
-        pages.push(self.annotations_page(&site)?);
         pages.push(self.not_found_page(&site)?);
 
         let mut tree = OutputTree::default();
@@ -452,8 +472,8 @@ impl Renderer<'_, '_> {
             let note = self.render_template(
                 "note.html",
                 &NoteContext {
-                    site: site.clone(),
-                    annotation: view.clone(),
+                    site,
+                    annotation: view,
                 },
             )?;
             notes.insert(annotation_id, note);
@@ -518,13 +538,21 @@ impl Renderer<'_, '_> {
         })
     }
 
-    fn entity_page(&self, id: EntityId, site: &SiteView) -> anyhow::Result<Rendered> {
+    /// Page `number` of `n_pages` of an entity: the entity, and that page's slice of its
+    /// mentions and of its annotations.
+    fn entity_page(
+        &self,
+        id: EntityId,
+        number: usize,
+        n_pages: usize,
+        site: &SiteView,
+    ) -> anyhow::Result<Rendered> {
         let briefing = self.briefing;
         let entity = briefing.entity(id);
         let mut diagnostics = Vec::new();
         let description_html = self.body_html(&entity.description, &mut diagnostics);
         let mut groups: Vec<MentionGroupView> = Vec::new();
-        for mention_id in &entity.mentions {
+        for mention_id in page_slice(&entity.mentions, number, CARDS_PER_PAGE) {
             let mention = briefing.mention(*mention_id);
             let doc = briefing.doc(mention.doc);
             let sentence = doc.sentence_around(mention.range.clone());
@@ -545,19 +573,21 @@ impl Renderer<'_, '_> {
                 }),
             }
         }
-        let annotations = entity
-            .annotations
+        let annotations = page_slice(&entity.annotations, number, CARDS_PER_PAGE)
             .iter()
             .map(|&a| self.annotation_view(a, &mut diagnostics))
             .collect();
+        let n_mention_sources = entity
+            .mentions
+            .iter()
+            .map(|&m| briefing.mention(m).doc)
+            .collect::<BTreeSet<DocId>>()
+            .len();
+        let list = format!("entities/{}/", entity.slug);
+        let relative = page_path(&list, number);
         let view = EntityPage {
             site: site.clone(),
-            page: self.page(
-                entity.name.clone(),
-                &format!("entities/{}/", entity.slug),
-                "entity",
-                None,
-            ),
+            page: self.page(page_title(&entity.name, number), &relative, "entity", None),
             entity: EntityView {
                 slug: entity.slug.clone(),
                 name: entity.name.clone(),
@@ -566,23 +596,27 @@ impl Renderer<'_, '_> {
                 url: entity.url.clone(),
                 description_html,
                 n_mentions: entity.mentions.len(),
+                n_mention_sources,
+                n_annotations: entity.annotations.len(),
             },
             mentions: groups,
             annotations,
-            related: entity
-                .related
+            // The rail and the chart are the entity's, over all its pages: on the first only.
+            related: entity.related[..if number == 1 { entity.related.len() } else { 0 }]
                 .iter()
                 .map(|&(e, count)| self.entity_ref(e, count))
                 .collect(),
-            themes: entity
-                .themes
+            themes: entity.themes[..if number == 1 { entity.themes.len() } else { 0 }]
                 .iter()
                 .map(|&(t, count)| self.theme_ref(t, count))
                 .collect(),
-            neighbourhood: charts::entity_neighbourhood(briefing, &self.urls, id),
+            neighbourhood: (number == 1)
+                .then(|| charts::entity_neighbourhood(briefing, &self.urls, id))
+                .flatten(),
+            pagination: self.pagination(&list, number, n_pages),
         };
         Ok(Rendered {
-            path: format!("entities/{}/index.html", entity.slug),
+            path: format!("{relative}index.html"),
             html: self.render_template("entity.html", &view)?,
             diagnostics,
             highlighted_code: false,
@@ -628,14 +662,31 @@ impl Renderer<'_, '_> {
         groups
     }
 
-    fn theme_page(&self, id: ThemeId, site: &SiteView) -> anyhow::Result<Rendered> {
+    /// Page `number` of `n_pages` of a theme: its summary and that page's slice of its
+    /// annotations.
+    fn theme_page(
+        &self,
+        id: ThemeId,
+        number: usize,
+        n_pages: usize,
+        site: &SiteView,
+    ) -> anyhow::Result<Rendered> {
         let briefing = self.briefing;
         let theme = briefing.theme(id);
         let mut diagnostics = Vec::new();
         let summary = self.theme_summary(id, &mut diagnostics);
-        let groups = self.grouped(&theme.annotations, &mut diagnostics);
+        let groups = self.grouped(
+            page_slice(&theme.annotations, number, CARDS_PER_PAGE),
+            &mut diagnostics,
+        );
+        // The rail of entities is the theme's, over all its pages: shown on the first only.
         let mut entity_counts: BTreeMap<EntityId, usize> = BTreeMap::new();
-        for annotation in &theme.annotations {
+        let rail = if number == 1 {
+            &theme.annotations[..]
+        } else {
+            &[]
+        };
+        for annotation in rail {
             for entity in &briefing.annotation(*annotation).entities {
                 *entity_counts.entry(*entity).or_insert(0) += 1;
             }
@@ -645,20 +696,18 @@ impl Renderer<'_, '_> {
             .map(|(e, count)| self.entity_ref(e, count))
             .collect();
         entities.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+        let list = format!("themes/{}/", theme.slug);
+        let relative = page_path(&list, number);
         let view = ThemePage {
             site: site.clone(),
-            page: self.page(
-                theme.title.clone(),
-                &format!("themes/{}/", theme.slug),
-                "theme",
-                None,
-            ),
+            page: self.page(page_title(&theme.title, number), &relative, "theme", None),
             theme: summary,
             groups,
             entities,
+            pagination: self.pagination(&list, number, n_pages),
         };
         Ok(Rendered {
-            path: format!("themes/{}/index.html", theme.slug),
+            path: format!("{relative}index.html"),
             html: self.render_template("theme.html", &view)?,
             diagnostics,
             highlighted_code: false,
@@ -767,27 +816,57 @@ impl Renderer<'_, '_> {
         })
     }
 
-    fn annotations_page(&self, site: &SiteView) -> anyhow::Result<Rendered> {
+    /// Page `number` of `n_pages` of the annotation index.
+    fn annotations_page(
+        &self,
+        number: usize,
+        n_pages: usize,
+        site: &SiteView,
+    ) -> anyhow::Result<Rendered> {
         let mut diagnostics = Vec::new();
-        let all: Vec<AnnotationId> = (0..self.briefing.annotations.len())
-            .map(AnnotationId::from_index)
-            .collect();
-        let groups = self.grouped(&all, &mut diagnostics);
+        let first = (number - 1) * ROWS_PER_PAGE;
+        let last = (first + ROWS_PER_PAGE).min(self.briefing.annotations.len());
+        let slice: Vec<AnnotationId> = (first..last).map(AnnotationId::from_index).collect();
+        let groups = self.grouped(&slice, &mut diagnostics);
+        let relative = page_path("annotations/", number);
         let view = AnnotationsPage {
             site: site.clone(),
             page: self.page(
-                "Annotations".to_string(),
-                "annotations/",
+                page_title("Annotations", number),
+                &relative,
                 "annotations",
                 None,
             ),
             groups,
+            pagination: self.pagination("annotations/", number, n_pages),
         };
         Ok(Rendered {
-            path: "annotations/index.html".to_string(),
+            path: format!("{relative}index.html"),
             html: self.render_template("annotations.html", &view)?,
             diagnostics,
             highlighted_code: false,
+        })
+    }
+
+    /// Links between the pages of the list at `list` (relative, `themes/a/`); none for a list
+    /// on one page.
+    fn pagination(&self, list: &str, number: usize, n_pages: usize) -> Option<PaginationView> {
+        if n_pages <= 1 {
+            return None;
+        }
+        let url = |n: usize| self.urls.path(&page_path(list, n));
+        Some(PaginationView {
+            number,
+            n_pages,
+            previous_url: (number > 1).then(|| url(number - 1)),
+            next_url: (number < n_pages).then(|| url(number + 1)),
+            pages: (1..=n_pages)
+                .map(|n| PageLinkView {
+                    number: n,
+                    url: url(n),
+                    current: n == number,
+                })
+                .collect(),
         })
     }
 
@@ -802,6 +881,42 @@ impl Renderer<'_, '_> {
             diagnostics: Vec::new(),
             highlighted_code: false,
         })
+    }
+}
+
+/// Annotation cards (and mentions) per page of a theme or entity.
+const CARDS_PER_PAGE: usize = 100;
+/// Rows per page of the annotation index, which are smaller than cards.
+const ROWS_PER_PAGE: usize = 200;
+
+/// Pages needed for a list page showing `n_mentions` mentions and `n_cards` annotation cards,
+/// `CARDS_PER_PAGE` of each per page; at least one.
+fn n_pages(n_mentions: usize, n_cards: usize) -> usize {
+    n_mentions.max(n_cards).div_ceil(CARDS_PER_PAGE).max(1)
+}
+
+/// The `number`-th (from 1) slice of `per_page` items; empty past the end.
+fn page_slice<T>(items: &[T], number: usize, per_page: usize) -> &[T] {
+    let first = ((number - 1) * per_page).min(items.len());
+    let last = (first + per_page).min(items.len());
+    &items[first..last]
+}
+
+/// Where page `number` of the list at `list` lives: the list's own path for the first page,
+/// `page/<number>/` under it for the others.
+fn page_path(list: &str, number: usize) -> String {
+    if number == 1 {
+        list.to_string()
+    } else {
+        format!("{list}page/{number}/")
+    }
+}
+
+fn page_title(title: &str, number: usize) -> String {
+    if number == 1 {
+        title.to_string()
+    } else {
+        format!("{title} (page {number})")
     }
 }
 

@@ -86,6 +86,19 @@ pub struct SearchRecord {
     pub themes: BTreeSet<String>,
     /// Names of the entities the record mentions or is tagged with.
     pub entities: BTreeSet<String>,
+    /// Places in the page that are results of their own (Pagefind's sub-results): a source's
+    /// annotations, at `#ann-<id>`. One record per page with its annotations inside keeps the
+    /// number of records (and of Pagefind fragments) to the number of pages.
+    pub anchors: Vec<SearchAnchor>,
+}
+
+/// A passage of a record's page that is a result of its own, found by the words of `content`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SearchAnchor {
+    /// The element id in the page (`ann-…`).
+    pub id: String,
+    pub title: String,
+    pub content: String,
 }
 
 impl SearchRecord {
@@ -98,12 +111,19 @@ impl SearchRecord {
             meta: BTreeMap::new(),
             themes: BTreeSet::new(),
             entities: BTreeSet::new(),
+            anchors: Vec::new(),
         }
     }
 
+    /// `type` is the record's kind, then `annotation` when it holds annotations, so that the
+    /// filter `type = annotation` keeps the pages whose annotations are sub-results.
     fn filters(&self) -> BTreeMap<String, Vec<String>> {
         let mut filters = BTreeMap::new();
-        filters.insert("type".to_string(), vec![self.kind.as_str().to_string()]);
+        let mut types = vec![self.kind.as_str().to_string()];
+        if !self.anchors.is_empty() && self.kind != RecordKind::Annotation {
+            types.push(RecordKind::Annotation.as_str().to_string());
+        }
+        filters.insert("type".to_string(), types);
         if !self.themes.is_empty() {
             filters.insert("theme".to_string(), self.themes.iter().cloned().collect());
         }
@@ -117,16 +137,13 @@ impl SearchRecord {
     }
 }
 
-/// Every record of the briefing, in a fixed order: sources, entities, themes, annotations.
+/// Every record of the briefing, in a fixed order: sources (each with its annotations as
+/// anchors), entities, themes.
 pub fn records(briefing: &Briefing<'_>, files: &Files) -> Vec<SearchRecord> {
     let theme_title = |id: ThemeId| briefing.theme(id).title.clone();
     let entity_name = |id: EntityId| briefing.entity(id).name.clone();
-    let mut records = Vec::with_capacity(
-        briefing.docs.len()
-            + briefing.entities.len()
-            + briefing.themes.len()
-            + briefing.annotations.len(),
-    );
+    let mut records =
+        Vec::with_capacity(briefing.docs.len() + briefing.entities.len() + briefing.themes.len());
 
     for doc in &briefing.docs {
         let mut content = vec![as_sentence(&doc.title)];
@@ -156,6 +173,18 @@ pub fn records(briefing: &Briefing<'_>, files: &Files) -> Vec<SearchRecord> {
             record
                 .themes
                 .extend(annotation.themes.iter().map(|&t| theme_title(t)));
+            let quote = flatten_whitespace(&doc.reader.text[annotation.range.clone()]);
+            let quote = quote.trim();
+            let note = annotation
+                .note
+                .as_ref()
+                .map(|note| ReaderText::extract(&note.value).text)
+                .unwrap_or_default();
+            record.anchors.push(SearchAnchor {
+                id: format!("ann-{}", annotation.id),
+                title: format!("“{}”", shorten(quote, 90)),
+                content: format!("{quote}\n{note}"),
+            });
         }
         records.push(record);
     }
@@ -208,37 +237,6 @@ pub fn records(briefing: &Briefing<'_>, files: &Files) -> Vec<SearchRecord> {
         records.push(record);
     }
 
-    for annotation in &briefing.annotations {
-        let doc = briefing.doc(annotation.doc);
-        let quote = flatten_whitespace(&doc.reader.text[annotation.range.clone()]);
-        let note = annotation
-            .note
-            .as_ref()
-            .map(|note| ReaderText::extract(&note.value).text)
-            .unwrap_or_default();
-        let quote = quote.trim();
-        let mut record = SearchRecord::new(
-            RecordKind::Annotation,
-            format!("/sources/{}/#ann-{}", doc.slug, annotation.id),
-            format!("“{}”", shorten(quote, 90)),
-            format!("{quote}\n{note}"),
-        );
-        record.meta.insert("number", annotation.number.to_string());
-        record
-            .meta
-            .insert("kind", annotation.kind.as_str().to_string());
-        if let Some(status) = annotation.status {
-            record.meta.insert("status", status.as_str().to_string());
-        }
-        record.meta.insert("source", doc.title.clone());
-        record
-            .entities
-            .extend(annotation.entities.iter().map(|&e| entity_name(e)));
-        record
-            .themes
-            .extend(annotation.themes.iter().map(|&t| theme_title(t)));
-        records.push(record);
-    }
     records
 }
 
@@ -314,6 +312,14 @@ async fn index(
     let mut index = pagefind::api::PagefindIndex::new(Some(options))
         .context("configuring the search indexer")?;
     for record in records {
+        if !record.anchors.is_empty() {
+            let url = record.url.clone();
+            index
+                .add_html_file(None, Some(url.clone()), record_html(&record, &language))
+                .await
+                .with_context(|| format!("indexing `{url}` for search"))?;
+            continue;
+        }
         let filters = record.filters();
         let mut meta: BTreeMap<String, String> = record
             .meta
@@ -334,6 +340,54 @@ async fn index(
             .with_context(|| format!("indexing `{}` for search", record.url))?;
     }
     index.get_files().await.context("building the search index")
+}
+
+/// A record with anchors as the small HTML page Pagefind reads: the page's text, then each
+/// anchor as an element with its id and a `data-pagefind-title`, which Pagefind turns into a
+/// sub-result. Title, meta and filters are attributes whose values are taken verbatim (commas
+/// and colons in entity names are safe there).
+fn record_html(record: &SearchRecord, language: &str) -> String {
+    let mut html = format!("<html lang=\"{}\"><body>", escape_html(language));
+    let mut tag = |kind: &str, name: &str, value: &str| {
+        html.push_str(&format!(
+            "<span data-pagefind-{kind}=\"{name}[data-value]\" data-value=\"{}\"></span>",
+            escape_html(value)
+        ));
+    };
+    tag("meta", "title", &record.title);
+    for (key, value) in &record.meta {
+        tag("meta", key, value);
+    }
+    for (name, values) in record.filters() {
+        for value in values {
+            tag("filter", &name, &value);
+        }
+    }
+    html.push_str(&format!("<p>{}</p>", escape_html(&record.content)));
+    for anchor in &record.anchors {
+        html.push_str(&format!(
+            "<section id=\"{}\" data-pagefind-title=\"{}\"><p>{}</p></section>",
+            escape_html(&anchor.id),
+            escape_html(&anchor.title),
+            escape_html(&anchor.content)
+        ));
+    }
+    html.push_str("</body></html>");
+    html
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
 }
 
 impl Renderer<'_, '_> {

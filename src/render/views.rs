@@ -183,6 +183,10 @@ pub struct EntityView {
     pub url: Option<String>,
     pub description_html: String,
     pub n_mentions: usize,
+    /// Sources that mention the entity, over all pages of a paginated entity page.
+    pub n_mention_sources: usize,
+    /// Annotations tagged with the entity, over all pages.
+    pub n_annotations: usize,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -197,6 +201,9 @@ pub struct EntityPage {
     /// The entity and its most related entities; none without related entities. `related` is
     /// its text alternative.
     pub neighbourhood: Option<ChartView>,
+    /// Set when the mentions and annotations run over several pages: this page holds the
+    /// `number`-th slice of each.
+    pub pagination: Option<PaginationView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -227,15 +234,40 @@ pub struct ThemePage {
     pub site: SiteView,
     pub page: PageMeta,
     pub theme: ThemeSummaryView,
+    /// This page's slice of the theme's annotations, by source.
     pub groups: Vec<AnnotationGroupView>,
     pub entities: Vec<EntityRefView>,
+    pub pagination: Option<PaginationView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct AnnotationsPage {
     pub site: SiteView,
     pub page: PageMeta,
+    /// This page's slice of all annotations, by source.
     pub groups: Vec<AnnotationGroupView>,
+    pub pagination: Option<PaginationView>,
+}
+
+/// Links between the pages of a long list. The first page keeps the list's own URL
+/// (`annotations/`); page `n` lives at `page/n/` under it (`annotations/page/2/`). Absent when
+/// the list fits on one page.
+#[derive(Clone, Debug, Serialize)]
+pub struct PaginationView {
+    /// This page's number, from 1.
+    pub number: usize,
+    pub n_pages: usize,
+    pub previous_url: Option<String>,
+    pub next_url: Option<String>,
+    /// Every page, in order.
+    pub pages: Vec<PageLinkView>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PageLinkView {
+    pub number: usize,
+    pub url: String,
+    pub current: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -270,9 +302,9 @@ pub struct SearchPage {
 
 /// The context of `note.html`, rendered once per annotation into the source page.
 #[derive(Clone, Debug, Serialize)]
-pub struct NoteContext {
-    pub site: SiteView,
-    pub annotation: AnnotationView,
+pub struct NoteContext<'v> {
+    pub site: &'v SiteView,
+    pub annotation: &'v AnnotationView,
 }
 
 /// A chart drawn at build time as inline SVG (see `render::charts`). The SVG carries no

@@ -85,6 +85,9 @@ enum Route {
     Redirect(String),
     /// The live-reload event stream.
     Events,
+    /// One of serve's own files (the reload script, the overlay's stylesheet), by its path
+    /// under the base path.
+    Asset(&'static str),
     /// Under the base path, but no site has been built yet.
     NoSite,
     NotFound,
@@ -109,6 +112,11 @@ fn resolve(raw_path: &str, base_path: &str, has_file: Option<&dyn Fn(&str) -> bo
     };
     if relative == EVENTS_PATH {
         return Route::Events;
+    }
+    for asset in [overlay::RELOAD_SCRIPT_PATH, overlay::OVERLAY_STYLE_PATH] {
+        if relative == asset {
+            return Route::Asset(asset);
+        }
     }
     let Some(has_file) = has_file else {
         return Route::NoSite;
@@ -199,6 +207,10 @@ async fn respond(State(state): State<Arc<ServeState>>, method: Method, uri: Uri)
     );
     match route {
         Route::Events => events(&state),
+        Route::Asset(path) => {
+            let bytes = overlay::asset(path).expect("resolve returns only serve's own files");
+            file_response(StatusCode::OK, path, bytes.as_bytes(), &snapshot)
+        }
         Route::Redirect(location) => {
             let location = match uri.query() {
                 Some(query) => format!("{location}?{query}"),
@@ -446,6 +458,19 @@ mod tests {
             resolve("/repo/__gloss/events", "/repo/", None),
             Route::Events
         );
+    }
+
+    #[test]
+    fn serves_own_files_live_under_the_base_path_even_without_a_site() {
+        for path in [overlay::RELOAD_SCRIPT_PATH, overlay::OVERLAY_STYLE_PATH] {
+            check(&format!("/repo/{path}"), "/repo/", Route::Asset(path));
+            check(&format!("/{path}"), "/repo/", Route::NotFound);
+            assert_eq!(
+                resolve(&format!("/repo/{path}"), "/repo/", None),
+                Route::Asset(path)
+            );
+            assert!(overlay::asset(path).is_some());
+        }
     }
 
     #[test]

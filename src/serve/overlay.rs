@@ -2,7 +2,9 @@
 //! errors, the diagnostics overlay.
 //!
 //! Input: diagnostics (with the [`Files`] their spans point into) or a fatal error's text, and
-//! the current [`Snapshot`]. Output: HTML fragments, every piece of content escaped.
+//! the current [`Snapshot`]. Output: HTML fragments, every piece of content escaped, and the
+//! two files they load (the reload script and the overlay's stylesheet): no inline script or
+//! style, so the site theme's Content-Security-Policy applies to served pages unchanged.
 //! Only served pages get these; the built tree never does.
 
 use std::fmt::Write as _;
@@ -24,61 +26,79 @@ pub(super) const NO_SITE_PAGE: &str = "<!doctype html>\n<html lang=\"en\">\n<hea
 <p>Fix the problems shown below; this page reloads as soon as the site builds.</p>\n\
 </main>\n</body>\n</html>\n";
 
+/// Where served pages load the live-reload script and the overlay's stylesheet from, under the
+/// base path. They are files, not inline code, so the site theme's Content-Security-Policy
+/// (`script-src 'self'`, `style-src 'self'`: no inline code) lets them run.
+pub(super) const RELOAD_SCRIPT_PATH: &str = "__gloss/reload.js";
+pub(super) const OVERLAY_STYLE_PATH: &str = "__gloss/overlay.css";
+
 /// What goes before `</body>` of a served page: the overlay (when there is one) and the
-/// script that keeps the page in step with the server.
+/// script that keeps the page in step with the server. The page's build generation and the
+/// event stream's URL reach the script as data attributes.
 pub(super) fn injection(snapshot: &Snapshot) -> String {
     let events_url = format!("{}{EVENTS_PATH}", snapshot.base_path);
+    let script_url = format!("{}{RELOAD_SCRIPT_PATH}", snapshot.base_path);
     let mut html = String::new();
     if let Some(overlay) = &snapshot.overlay {
         html.push_str(overlay);
     }
-    let _ = write!(
+    let _ = writeln!(
         html,
-        "<script data-gloss-serve>\n{}</script>\n",
-        script(snapshot.generation, &events_url)
+        "<script data-gloss-serve src=\"{}\" data-generation=\"{}\" data-events=\"{}\"></script>",
+        escape(&script_url),
+        snapshot.generation,
+        escape(&events_url)
     );
     html
 }
 
+/// One of serve's own files (the reload script, the overlay's stylesheet), by its path under
+/// the base path.
+pub(super) fn asset(relative: &str) -> Option<&'static str> {
+    match relative {
+        RELOAD_SCRIPT_PATH => Some(RELOAD_SCRIPT),
+        OVERLAY_STYLE_PATH => Some(STYLE),
+        _ => None,
+    }
+}
+
 /// The live-reload client. Hidden tabs drop their event stream (browsers allow only a few
 /// connections per server) and catch up when shown again: the first event after connecting
-/// carries the current state, so a page that missed a build reloads then.
-fn script(generation: u64, events_url: &str) -> String {
-    let events_url = js_string(events_url);
-    let overlay_id = js_string(OVERLAY_ID);
-    format!(
-        r#"(() => {{
-  const generation = {generation};
+/// carries the current state, so a page that missed a build reloads then. It also loads the
+/// overlay's stylesheet and makes the overlay's "hide" button work, without inline code.
+const RELOAD_SCRIPT: &str = r##"// gloss serve: keeps an open page in step with the server; not part of the built site.
+(() => {
+  const script = document.currentScript;
+  const generation = Number(script.dataset.generation);
+  const eventsUrl = script.dataset.events;
+  const style = document.createElement("link");
+  style.rel = "stylesheet";
+  style.href = new URL("overlay.css", script.src).href;
+  (document.head || document.documentElement).append(style);
   let source = null;
-  function showOverlay(html) {{
-    document.getElementById({overlay_id})?.remove();
+  function showOverlay(html) {
+    document.getElementById("gloss-overlay")?.remove();
     if (html) document.body.insertAdjacentHTML("beforeend", html);
-  }}
-  function connect() {{
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest?.("#gloss-overlay [data-gloss-hide]");
+    if (button) button.closest("#gloss-overlay").remove();
+  });
+  function connect() {
     if (source) return;
-    source = new EventSource({events_url});
-    source.addEventListener("state", (event) => {{
+    source = new EventSource(eventsUrl);
+    source.addEventListener("state", (event) => {
       const state = JSON.parse(event.data);
       if (state.generation !== generation) location.reload();
       else showOverlay(state.overlay);
-    }});
-  }}
-  document.addEventListener("visibilitychange", () => {{
-    if (document.hidden) {{ source?.close(); source = null; }} else connect();
-  }});
+    });
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) { source?.close(); source = null; } else connect();
+  });
   if (!document.hidden) connect();
-}})();
-"#
-    )
-}
-
-/// A JSON string literal that is also safe inside `<script>`.
-fn js_string(text: &str) -> String {
-    serde_json::Value::from(text)
-        .to_string()
-        .replace('<', "\\u003c")
-        .replace('>', "\\u003e")
-}
+})();
+"##;
 
 /// The overlay for a build with content errors: every diagnostic, in the order `check` prints
 /// them, with its place (`file:line:col`), the offending line, related places and the help.
@@ -173,14 +193,15 @@ fn excerpt(text: &str, start: usize, end: usize, line: usize) -> String {
 
 fn frame(title: &str, body: &str) -> String {
     format!(
-        "<div id=\"{OVERLAY_ID}\" role=\"alert\">\n<style>{STYLE}</style>\n\
+        "<div id=\"{OVERLAY_ID}\" role=\"alert\">\n\
 <div class=\"box\">\n<p class=\"title\"><strong>gloss serve: {}</strong>; pages update once it is fixed \
-<button type=\"button\" onclick=\"this.closest('#{OVERLAY_ID}').remove()\" aria-label=\"Hide until the next build\">hide</button></p>\n\
+<button type=\"button\" data-gloss-hide aria-label=\"Hide until the next build\">hide</button></p>\n\
 {body}</div>\n</div>\n",
         escape(title)
     )
 }
 
+/// The overlay's stylesheet, served at [`OVERLAY_STYLE_PATH`].
 const STYLE: &str = "\
 #gloss-overlay{position:fixed;inset:auto 0 0 0;z-index:2147483647;max-height:60vh;overflow:auto;\
 background:#1d1f21;color:#eee;font:14px/1.45 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;\
@@ -252,10 +273,5 @@ mod tests {
             "{html}"
         );
         assert!(!html.contains("<b>"), "{html}");
-    }
-
-    #[test]
-    fn script_strings_cannot_close_the_script_element() {
-        assert_eq!(js_string("/a</script>/"), r#""/a\u003c/script\u003e/""#);
     }
 }

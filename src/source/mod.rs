@@ -87,7 +87,7 @@ pub struct SourceSet {
 
 /// The file stems of sources, entities and themes that failed to load, so references to them
 /// are not reported a second time as unknown slugs.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Unloaded {
     pub docs: std::collections::BTreeSet<String>,
     pub entities: std::collections::BTreeSet<String>,
@@ -247,6 +247,28 @@ pub fn load(
     })
 }
 
+/// Parses `text` as the one annotation file `path` (under `content/annotations/`) exactly as
+/// [`load`] parses a file it has read: a path ending in `.md` as a Markdown annotation (front
+/// matter plus note), anything else as a YAML annotation file.
+///
+/// Returns how many annotations parsed and the diagnostics, whose spans point into `text`.
+/// For fuzzing (`fuzz/`) and tests: it reads nothing from disk.
+pub fn parse_annotation_text(path: &str, text: &str) -> (usize, Vec<Diagnostic>) {
+    let kind = if path.ends_with(".md") {
+        Kind::AnnotationMarkdown
+    } else {
+        Kind::AnnotationYaml
+    };
+    let mut files = Files::default();
+    let file = files.add(SourceFile::new(PathBuf::from(path), text.to_owned()));
+    let mut diagnostics = Vec::new();
+    let n_annotations = match raw::parse(&files, file, kind, &mut diagnostics) {
+        Parsed::Annotations(annotations) => annotations.len(),
+        _ => 0,
+    };
+    (n_annotations, diagnostics)
+}
+
 /// What one content file turned into.
 enum Parsed {
     Index(RawIndex),
@@ -260,8 +282,17 @@ enum Parsed {
 enum ReadProblem {
     Io(std::io::Error),
     TooLarge(u64),
-    NotUtf8 { lossy: String, offset: usize },
-    Nul { text: String, offset: usize },
+    NotUtf8 {
+        lossy: String,
+        offset: usize,
+    },
+    /// A NUL or other control character that is not white space (the text shows it as a
+    /// visible symbol so the diagnostic cannot drive the terminal).
+    Control {
+        text: String,
+        offset: usize,
+        character: char,
+    },
 }
 
 impl ReadProblem {
@@ -271,8 +302,7 @@ impl ReadProblem {
                 String::new(),
                 0,
                 format!(
-                    "file is {} MiB, more than gloss reads ({} MiB)",
-                    size / (1024 * 1024),
+                    "file is {size} bytes, more than the {} MiB gloss reads",
                     MAX_FILE_BYTES / (1024 * 1024)
                 ),
                 "split it into smaller files".to_string(),
@@ -283,11 +313,29 @@ impl ReadProblem {
                 "file is not valid UTF-8".to_string(),
                 "save it as UTF-8 (the first invalid byte is marked)".to_string(),
             ),
-            ReadProblem::Nul { text, offset } => (
+            ReadProblem::Control {
+                text,
+                offset,
+                character: '\0',
+            } => (
                 text,
                 offset,
                 "file contains a NUL byte".to_string(),
                 "remove the NUL byte; content files must be plain text".to_string(),
+            ),
+            ReadProblem::Control {
+                text,
+                offset,
+                character,
+            } => (
+                text,
+                offset,
+                format!(
+                    "file contains the control character U+{:04X}",
+                    u32::from(character)
+                ),
+                "remove it; content files must be plain text (tabs and line breaks are fine)"
+                    .to_string(),
             ),
             ReadProblem::Io(_) => unreachable!("I/O errors are returned, not described"),
         }
@@ -315,13 +363,33 @@ fn read_text(path: &Path) -> Result<String, ReadProblem> {
         Some(rest) => rest.to_string(),
         None => text,
     };
-    if let Some(offset) = text.find('\0') {
-        return Err(ReadProblem::Nul {
-            text: text.replace('\0', "\u{2400}"),
+    if let Some((offset, character)) = text.char_indices().find(|&(_, c)| is_forbidden_control(c)) {
+        return Err(ReadProblem::Control {
+            text: text.chars().map(visible_control).collect(),
             offset,
+            character,
         });
     }
     Ok(text)
+}
+
+/// A control character that has no place in a text file or a web page: everything the HTML
+/// standard forbids (C0 and C1 controls, DEL) except the white space tab, line feed, form
+/// feed and carriage return.
+pub(crate) fn is_forbidden_control(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r')
+}
+
+/// A forbidden control character as a visible symbol (`␛` for ESC), anything else as is.
+fn visible_control(c: char) -> char {
+    match u32::from(c) {
+        code @ 0..=0x1f if is_forbidden_control(c) => {
+            char::from_u32(0x2400 + code).expect("control pictures are chars")
+        }
+        0x7f => '\u{2421}',
+        _ if is_forbidden_control(c) => '\u{fffd}',
+        _ => c,
+    }
 }
 
 fn load_site_theme(config: &Config) -> anyhow::Result<SiteTheme> {

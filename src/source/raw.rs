@@ -211,10 +211,92 @@ pub(super) fn parse(
         }
     };
     match result {
-        Ok(parsed) => parsed,
+        Ok(parsed) => {
+            report_control_characters(&parsed, diagnostics);
+            parsed
+        }
         Err(diagnostic) => {
             diagnostics.push(diagnostic);
             Parsed::Nothing
+        }
+    }
+}
+
+/// YAML escapes (`"\e"`, `"\x07"`, `"\u0085"`) can put control characters into a value that
+/// the file-level check cannot see; they would reach pages (where HTML forbids them) and
+/// terminals. Each is an error at its value.
+fn report_control_characters(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
+    let mut texts: Vec<&Text> = Vec::new();
+    match parsed {
+        Parsed::Index(index) => texts.extend(index.title.iter().chain(&index.summary)),
+        Parsed::Doc(doc) => {
+            texts.push(&doc.title);
+            texts.extend(
+                [
+                    &doc.publisher,
+                    &doc.author,
+                    &doc.date,
+                    &doc.url,
+                    &doc.summary,
+                    &doc.slug,
+                ]
+                .into_iter()
+                .flatten(),
+            );
+        }
+        Parsed::Entity(entity) => {
+            texts.push(&entity.name);
+            texts.extend(
+                [&entity.kind, &entity.url, &entity.slug]
+                    .into_iter()
+                    .flatten(),
+            );
+            texts.extend(&entity.aliases);
+        }
+        Parsed::Theme(theme) => {
+            texts.push(&theme.title);
+            texts.extend(&theme.slug);
+        }
+        Parsed::Annotations(annotations) => {
+            for annotation in annotations {
+                texts.push(&annotation.quote);
+                texts.extend(
+                    [
+                        &annotation.prefix,
+                        &annotation.suffix,
+                        &annotation.id,
+                        &annotation.note,
+                        &annotation.kind,
+                        &annotation.status,
+                        &annotation.author,
+                        &annotation.date,
+                    ]
+                    .into_iter()
+                    .flatten(),
+                );
+                texts.extend(annotation.entities.iter().chain(&annotation.themes));
+                for link in &annotation.links {
+                    texts.extend([&link.title, &link.url]);
+                }
+            }
+            // Every annotation of a file names the same `source`; check it once.
+            texts.extend(annotations.first().map(|a| &a.source));
+        }
+        Parsed::Nothing => {}
+    }
+    for text in texts {
+        if let Some(character) = text.value.chars().find(|&c| super::is_forbidden_control(c)) {
+            diagnostics.push(
+                Diagnostic::error(
+                    Code::InvalidValue,
+                    text.span,
+                    format!(
+                        "the value holds the control character U+{:04X}",
+                        u32::from(character)
+                    ),
+                )
+                .with_help("remove the escape that makes it (such as `\\e`, `\\a` or `\\x07`)"),
+            );
         }
     }
 }
@@ -488,7 +570,9 @@ fn parse_annotation_markdown(files: &Files, file: FileId) -> Result<RawAnnotatio
         )
         .with_help("keep the note in the body and remove the `note:` key"));
     } else {
-        Some(Spanned::new(body_text.to_string(), body.span()))
+        // The note leaves gloss as text too (annotations.jsonld): give it the line endings a
+        // YAML note has, so a CRLF file exports the same note as its LF twin.
+        Some(Spanned::new(body_text.replace("\r\n", "\n"), body.span()))
     };
     Ok(RawAnnotation {
         file,

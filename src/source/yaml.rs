@@ -5,6 +5,7 @@
 //! `serde_saphyr`. It never reads files.
 
 use serde::de::DeserializeOwned;
+use serde_saphyr::budget::BudgetBreach;
 use serde_saphyr::{Error, Location};
 
 use crate::diagnostics::{Code, Diagnostic, Span, Spanned, suggestion_help};
@@ -81,10 +82,10 @@ pub fn parse<T: DeserializeOwned>(
         return Err(Diagnostic::error(
             Code::MissingField,
             Span::new(place.file, place.offset..place.offset),
-            format!("{what} is empty"),
+            format!("{what} has no keys"),
         )
         .with_help(format!(
-            "it needs at least: {}",
+            "it needs at least `{}: ...`",
             keys.first().copied().unwrap_or("a value")
         )));
     }
@@ -98,6 +99,18 @@ fn diagnostic(err: &Error, place: Place<'_>, what: &str) -> Diagnostic {
         .map(|location| place.span(&location))
         .unwrap_or(Span::new(place.file, place.offset..place.offset));
     match err {
+        // A problem met while replaying an alias: report the problem itself, where the alias is
+        // used, and point at the anchor it repeats.
+        Error::AliasError {
+            error, locations, ..
+        } => {
+            let mut diagnostic = diagnostic(error, place, what);
+            let defined = place.span(&locations.defined_location);
+            if locations.defined_location != Location::UNKNOWN && defined != diagnostic.primary {
+                diagnostic = diagnostic.with_related(defined, "the anchor (`&name`) it repeats");
+            }
+            diagnostic
+        }
         Error::SerdeUnknownField {
             field, expected, ..
         } => {
@@ -151,18 +164,180 @@ fn diagnostic(err: &Error, place: Place<'_>, what: &str) -> Diagnostic {
             },
         )
         .with_help("keep one of them"),
-        other => Diagnostic::error(
+        // The value is valid YAML but of the wrong shape: a list where text belongs, and so on.
+        Error::Unexpected { expected, .. } => {
+            let found = found_at(span, place);
+            let (expected, help) = match *expected {
+                "sequence start" => ("a list", type_help("sequence")),
+                "mapping start" => (
+                    "keys and values",
+                    format!("write {what} as `key: value` lines"),
+                ),
+                "string scalar" | "scalar" => ("text", type_help("string")),
+                other => (other, type_help(other)),
+            };
+            Diagnostic::error(
+                Code::InvalidValue,
+                span,
+                format!("expected {expected}, found {found}"),
+            )
+            .with_help(help)
+        }
+        Error::InvalidScalar { ty, .. } => {
+            let found = found_at(span, place);
+            let (expected, help) = match *ty {
+                ty if ty.contains("bool") => {
+                    ("`true` or `false`", "write `true` or `false`".to_string())
+                }
+                ty if ty.starts_with('i') || ty.starts_with('u') => (
+                    "a whole number",
+                    "write a whole number such as `1`, without quotes".to_string(),
+                ),
+                ty if ty.starts_with('f') => {
+                    ("a number", "write a number such as `1.5`".to_string())
+                }
+                _ => (
+                    "another kind of value",
+                    "see the README for this key's values".to_string(),
+                ),
+            };
+            Diagnostic::error(
+                Code::InvalidValue,
+                span,
+                format!("expected {expected}, found {found}"),
+            )
+            .with_help(help)
+        }
+        Error::NullIntoString { .. } => Diagnostic::error(
+            Code::InvalidValue,
+            span,
+            match key_before(span, place) {
+                Some(key) => format!("`{key}` has no value"),
+                None => "a value is missing".to_string(),
+            },
+        )
+        .with_help("write the value after the colon, or remove the key"),
+        Error::MultipleDocuments { .. } => Diagnostic::error(
             Code::YamlSyntax,
             span,
-            format!(
-                "invalid YAML: {}",
-                without_location(first_line(&other.to_string()))
-            ),
+            format!("{what} holds more than one YAML document"),
         )
-        .with_help(
-            "check indentation, and quote text that contains `: `, `#` or starts with a quote mark",
+        .with_help("remove the `---` line that starts a second document, or split the file in two"),
+        Error::Budget { breach, .. } => too_much(span, what, budget_reason(breach)),
+        Error::AliasReplayCounterOverflow { .. }
+        | Error::AliasReplayLimitExceeded { .. }
+        | Error::AliasExpansionLimitExceeded { .. } => too_much(
+            span,
+            what,
+            "aliases (`*name`) repeat more data than gloss reads",
         ),
+        Error::AliasReplayStackDepthExceeded { .. } => too_much(
+            span,
+            what,
+            "aliases (`*name`) are nested in each other too deeply",
+        ),
+        other => {
+            let message = other.to_string();
+            let message = without_location(first_line(&message));
+            let help = if message.contains("anchor") {
+                "an alias `*name` repeats a value marked `&name` earlier in the same file; mark the value or write it out"
+            } else if message.contains("tab") {
+                "indent with spaces: YAML does not allow tabs for indentation"
+            } else if message.contains("quoted scalar") || message.contains("unclosed quote") {
+                "a quoted value may lack its closing quote mark: check this line and the ones above"
+            } else if message.contains("recursion limit") {
+                "lists and mappings are nested too deeply; gloss files need only a few levels"
+            } else {
+                "check indentation, and quote text that contains `: `, `#` or starts with a quote mark"
+            };
+            // saphyr may report a tab at the end of the scalar before it; point at the tab.
+            let span = if message.contains("found a tab") {
+                tab_after(span, place).unwrap_or(span)
+            } else {
+                span
+            };
+            Diagnostic::error(Code::YamlSyntax, span, format!("invalid YAML: {message}"))
+                .with_help(help)
+        }
     }
+}
+
+/// A YAML file that would take too long or too much memory to read: alias bombs, deep
+/// nesting. Reported as a syntax problem: such files are never meant.
+fn too_much(span: Span, what: &str, reason: &str) -> Diagnostic {
+    Diagnostic::error(
+        Code::YamlSyntax,
+        span,
+        format!("{what} is too large or too deeply nested to read: {reason}"),
+    )
+    .with_help(
+        "write the values out instead of repeating aliases, and keep nesting to a few levels",
+    )
+}
+
+fn budget_reason(breach: &BudgetBreach) -> &'static str {
+    match breach {
+        BudgetBreach::Depth { .. } => "lists and mappings are nested too deeply",
+        BudgetBreach::Aliases { .. } | BudgetBreach::AliasAnchorRatio { .. } => {
+            "it uses too many aliases (`*name`)"
+        }
+        BudgetBreach::Anchors { .. } => "it defines too many anchors (`&name`)",
+        BudgetBreach::ScalarBytes { .. } => "its values, with aliases repeated, hold too much text",
+        _ => "it holds more values than gloss reads",
+    }
+}
+
+/// The first tab at or after `span` on its line or the next one.
+fn tab_after(span: Span, place: Place<'_>) -> Option<Span> {
+    let start = (span.start - place.offset).min(place.yaml.len());
+    let rest = &place.yaml[start..];
+    let two_lines = rest
+        .match_indices('\n')
+        .nth(1)
+        .map_or(rest.len(), |(index, _)| index);
+    let tab = rest[..two_lines].find('\t')?;
+    let at = place.offset + start + tab;
+    Some(Span::new(span.file, at..at + 1))
+}
+
+/// What the editor wrote where a value of another kind was expected, in words.
+fn found_at(span: Span, place: Place<'_>) -> String {
+    let start = (span.start - place.offset).min(place.yaml.len());
+    let rest = place.yaml[start..].trim_start_matches([' ', '\t']);
+    let end = (span.end.max(span.start) - place.offset).clamp(start, place.yaml.len());
+    let written = place.yaml[start..end].trim();
+    if rest.starts_with('[') || rest.starts_with("- ") || rest.starts_with("-\n") {
+        "a list".to_string()
+    } else if rest.starts_with('{') {
+        "keys and values".to_string()
+    } else if written.is_empty() {
+        "something else".to_string()
+    } else {
+        let line = written.lines().next().unwrap_or(written);
+        let shown: String = line.chars().take(40).collect();
+        let cut = if shown.len() < line.len() { "..." } else { "" };
+        format!("`{shown}{cut}`")
+    }
+}
+
+/// The key written on the same line right before `span` (`title:` → `title`), if any.
+fn key_before(span: Span, place: Place<'_>) -> Option<&str> {
+    let start = (span.start - place.offset).min(place.yaml.len());
+    let line_start = place.yaml[..start].rfind('\n').map_or(0, |i| i + 1);
+    let before = place.yaml[line_start..start].trim();
+    // saphyr points at the value, or at the colon when the value is left out.
+    let before = before
+        .strip_suffix(':')
+        .or_else(|| place.yaml[start..].starts_with(':').then_some(before))?;
+    let key = before
+        .trim_start_matches("- ")
+        .trim()
+        .trim_matches(['"', '\'']);
+    (!key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    .then_some(key)
 }
 
 /// saphyr points an unknown key at its start; cover the whole key so the carets underline it.

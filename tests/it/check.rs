@@ -51,7 +51,7 @@ fn assert_rejected(case: &str, locations: &[&str]) -> String {
 }
 
 /// The names directly in the briefing's folder.
-fn root_entries(site: &SiteTest) -> BTreeSet<String> {
+pub(crate) fn root_entries(site: &SiteTest) -> BTreeSet<String> {
     fs::read_dir(site.root())
         .expect("read the briefing folder")
         .map(|entry| {
@@ -67,7 +67,7 @@ fn root_entries(site: &SiteTest) -> BTreeSet<String> {
 /// Every `error[code]: …` header is followed by `--> path:line:col` with numbers, and the
 /// closing line counts the errors shown.
 #[track_caller]
-fn assert_every_error_is_located(run: &Run) {
+pub(crate) fn assert_every_error_is_located(run: &Run) {
     let lines: Vec<&str> = run.stderr.lines().collect();
     let mut n_errors = 0;
     for (index, line) in lines.iter().enumerate() {

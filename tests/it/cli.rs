@@ -1,6 +1,7 @@
 //! The command line: exit codes (0 ok, 1 content errors, 2 usage or I/O), `--root`, `--output`,
 //! `check` writing nothing, the output folder's ownership marker and protected folders, and
-//! byte-identical output from run to run and thread count to thread count.
+//! byte-identical output from run to run, thread count to thread count, time zone to time zone,
+//! locale to locale and whatever order the file system lists files in.
 
 use std::collections::BTreeMap;
 
@@ -238,7 +239,116 @@ fn thread_count_does_not_change_the_output() {
     assert!(one == two, "{}", first_difference(&one, &two));
 }
 
-fn first_difference(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> String {
+/// The seed briefing's inputs (`site.toml`, `content/`, `themes/`, `static/`), by path.
+fn seed_inputs() -> BTreeMap<String, Vec<u8>> {
+    let repo = crate::site_test::repo_root();
+    let mut inputs = BTreeMap::new();
+    inputs.insert(
+        "site.toml".to_string(),
+        std::fs::read(repo.join("site.toml")).expect("read site.toml"),
+    );
+    for folder in ["content", "themes", "static"] {
+        for (path, bytes) in files_under(&repo.join(folder)) {
+            inputs.insert(format!("{folder}/{path}"), bytes);
+        }
+    }
+    inputs
+}
+
+/// Writes `inputs` under `root`, creating files (and their folders) in the order given.
+fn write_inputs<'a>(
+    root: &std::path::Path,
+    inputs: impl Iterator<Item = (&'a String, &'a Vec<u8>)>,
+) {
+    for (path, bytes) in inputs {
+        let target = root.join(path);
+        std::fs::create_dir_all(target.parent().expect("a parent")).expect("create a folder");
+        std::fs::write(&target, bytes).expect("write an input");
+    }
+}
+
+/// The names in `folder` in the order the file system lists them.
+fn listing_order(folder: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(folder)
+        .expect("read a folder")
+        .map(|entry| {
+            entry
+                .expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// Two copies of the seed briefing, one written in sorted order on the temporary folder's file
+/// system and one in reverse order on a tmpfs (which lists a folder newest first), built under
+/// opposite time zones, locales and thread counts: the sites are the same, byte for byte.
+#[test]
+fn time_zone_locale_and_file_order_do_not_change_the_output() {
+    let inputs = seed_inputs();
+    let sorted = SiteTest::empty();
+    write_inputs(sorted.root(), inputs.iter());
+    // tmpfs lists files in reverse creation order; elsewhere the order is the file system's own.
+    let shm = std::path::Path::new("/dev/shm");
+    let reversed_dir = if shm.is_dir() {
+        tempfile::Builder::new().prefix("gloss-it-").tempdir_in(shm)
+    } else {
+        tempfile::Builder::new().prefix("gloss-it-").tempdir()
+    }
+    .expect("create a temporary folder");
+    let reversed = reversed_dir.path().canonicalize().expect("canonical path");
+    write_inputs(&reversed, inputs.iter().rev());
+    if shm.is_dir() {
+        let folders = [
+            "content",
+            "content/sources",
+            "content/entities",
+            "content/annotations",
+        ];
+        assert!(
+            folders
+                .iter()
+                .any(|folder| listing_order(&sorted.root().join(folder))
+                    != listing_order(&reversed.join(folder))),
+            "the two copies list some folder in different orders"
+        );
+    }
+
+    let build = |root: &std::path::Path, env: &[(&str, &str)]| {
+        let root = root.to_string_lossy().into_owned();
+        let out = format!("{root}/out");
+        sorted
+            .gloss_with_env(&["build", "--root", &root, "--output", &out], env)
+            .assert_success();
+        files_under(std::path::Path::new(&out))
+    };
+    let first = build(
+        sorted.root(),
+        &[
+            ("TZ", "Pacific/Kiritimati"),
+            ("LC_ALL", "C"),
+            ("LANG", "C"),
+            ("RAYON_NUM_THREADS", "1"),
+        ],
+    );
+    let second = build(
+        &reversed,
+        &[
+            ("TZ", "UTC"),
+            ("LC_ALL", "en_US.UTF-8"),
+            ("LANG", "tr_TR.UTF-8"),
+            ("RAYON_NUM_THREADS", "3"),
+        ],
+    );
+    assert!(!first.is_empty());
+    assert!(first == second, "{}", first_difference(&first, &second));
+}
+
+pub(crate) fn first_difference(
+    a: &BTreeMap<String, Vec<u8>>,
+    b: &BTreeMap<String, Vec<u8>>,
+) -> String {
     if a.keys().ne(b.keys()) {
         return format!(
             "different files: {:?} vs {:?}",

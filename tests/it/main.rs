@@ -11,7 +11,10 @@
 //! - `render`: how quotes are highlighted and entities linked in a source's HTML, and sanitising;
 //! - `check`: broken briefings are reported in full, in one run, and nothing is written;
 //! - `cli`: arguments, exit codes, the output folder's safety rules, determinism;
-//! - `seed`: the repository's own briefing builds cleanly and its site is internally consistent.
+//! - `invalid`: the bad-input catalogue: every kind of broken file is a located diagnostic, never
+//!   a panic or a slow build, and the previous site survives (also a build failing mid-write);
+//! - `seed`: the repository's own briefing builds cleanly and its site is internally consistent;
+//! - `xss`: editor text full of XSS payloads never becomes script, styles, frames or forms.
 
 mod highlights;
 mod html;
@@ -21,5 +24,7 @@ mod site_test;
 mod build;
 mod check;
 mod cli;
+mod invalid;
 mod render;
 mod seed;
+mod xss;

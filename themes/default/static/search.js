@@ -92,6 +92,23 @@ function excerptNodes(excerpt) {
   return nodes;
 }
 
+// A source page's annotations are Pagefind sub-results (anchors `#ann-…` in the page's record):
+// each becomes a result of its own, after its page unless the type filter asks for annotations.
+function resultItems(data, { filters }) {
+  const items = [];
+  if (filters.type !== "annotation") items.push(resultItem(data));
+  for (const sub of data.sub_results ?? []) {
+    if (!sub.anchor?.id?.startsWith("ann-")) continue;
+    items.push(resultItem({
+      url: sub.url,
+      excerpt: sub.excerpt,
+      filters: { type: ["annotation"] },
+      meta: { title: sub.title, source: data.meta.title },
+    }));
+  }
+  return items;
+}
+
 function resultItem(data) {
   const type = data.filters?.type?.[0] ?? "page";
   const item = document.createElement("li");
@@ -129,7 +146,7 @@ async function showMore(number) {
   const batch = pending.splice(0, PAGE_SIZE);
   const data = await Promise.all(batch.map((result) => result.data()));
   if (number !== latest) return;
-  list.append(...data.map(resultItem));
+  list.append(...data.flatMap((result) => resultItems(result, currentQuery())));
   more.hidden = pending.length === 0;
 }
 
