@@ -127,6 +127,25 @@ pub fn load(
     diagnostics: &mut Diagnostics,
 ) -> anyhow::Result<Option<Config>> {
     let path = root.join("site.toml");
+    // The same limit as content files, so a huge or endless file is refused, not read.
+    if let Ok(metadata) = std::fs::metadata(&path)
+        && metadata.len() > crate::source::MAX_FILE_BYTES
+    {
+        let file = files.add(SourceFile::new("site.toml".into(), String::new()));
+        diagnostics.push(
+            Diagnostic::error(
+                Code::InvalidFile,
+                Span::new(file, 0..0),
+                format!(
+                    "`site.toml` is {} bytes, more than the {} MiB gloss reads",
+                    metadata.len(),
+                    crate::source::MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            )
+            .with_help("`site.toml` needs only a few lines"),
+        );
+        return Ok(None);
+    }
     let bytes = std::fs::read(&path).with_context(|| {
         format!(
             "reading {} (is this a gloss briefing? `gloss init` makes one)",

@@ -213,6 +213,7 @@ pub(super) fn parse(
     match result {
         Ok(parsed) => {
             report_control_characters(&parsed, diagnostics);
+            report_deep_nesting(files, &parsed, diagnostics);
             parsed
         }
         Err(diagnostic) => {
@@ -297,6 +298,112 @@ fn report_control_characters(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>)
                 )
                 .with_help("remove the escape that makes it (such as `\\e`, `\\a` or `\\x07`)"),
             );
+        }
+    }
+}
+
+/// The deepest nesting of Markdown (block quotes, lists, emphasis, links) and raw HTML elements
+/// gloss renders. Briefings use a handful of levels; the HTML parser of the sanitiser slows
+/// down quadratically with depth (100,000 nested `>` would take many minutes), so deeper
+/// Markdown is an error rather than a build that never ends.
+pub const MAX_MARKDOWN_NESTING: usize = 100;
+
+/// Reports each Markdown body and note nested deeper than [`MAX_MARKDOWN_NESTING`].
+fn report_deep_nesting(files: &Files, parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
+    let mut bodies: Vec<Body> = Vec::new();
+    let mut notes: Vec<&Text> = Vec::new();
+    match parsed {
+        Parsed::Index(index) => bodies.push(index.body),
+        Parsed::Doc(doc) => bodies.push(doc.body),
+        Parsed::Entity(entity) => bodies.push(entity.body),
+        Parsed::Theme(theme) => bodies.push(theme.body),
+        Parsed::Annotations(annotations) => {
+            notes.extend(annotations.iter().filter_map(|a| a.note.as_ref()))
+        }
+        Parsed::Nothing => {}
+    }
+    let message = format!(
+        "Markdown nested more than {MAX_MARKDOWN_NESTING} levels deep (block quotes, lists, emphasis, links and HTML elements count)"
+    );
+    let help = "flatten the nesting; no briefing needs that many levels";
+    for body in bodies {
+        if let Some(offset) = too_deep(body.text(files)) {
+            let at = body.start + offset;
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidFile, Span::new(body.file, at..at), &message)
+                    .with_help(help),
+            );
+        }
+    }
+    for note in notes {
+        if too_deep(&note.value).is_some() {
+            diagnostics
+                .push(Diagnostic::error(Code::InvalidValue, note.span, &message).with_help(help));
+        }
+    }
+}
+
+/// Where `markdown` first nests deeper than [`MAX_MARKDOWN_NESTING`], as a byte offset.
+fn too_deep(markdown: &str) -> Option<usize> {
+    use pulldown_cmark::{Event, Parser};
+    let mut depth = 0usize;
+    let mut open_html: Vec<String> = Vec::new();
+    let events = Parser::new_ext(markdown, crate::anchor::text::markdown_options());
+    for (event, range) in events.into_offset_iter() {
+        match event {
+            Event::Start(_) => depth += 1,
+            Event::End(_) => depth = depth.saturating_sub(1),
+            Event::Html(html) | Event::InlineHtml(html) => {
+                open_html_elements(&html, &mut open_html)
+            }
+            _ => {}
+        }
+        if depth + open_html.len() > MAX_MARKDOWN_NESTING {
+            return Some(range.start);
+        }
+    }
+    None
+}
+
+/// Follows the elements raw HTML opens and closes, roughly as an HTML parser would: void
+/// elements open nothing, and a `<p>` (`<li>`, ...) closes the open one before it.
+fn open_html_elements(html: &str, open: &mut Vec<String>) {
+    const VOID: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr",
+    ];
+    const SELF_CLOSING_SIBLINGS: &[&str] = &["p", "li", "dt", "dd", "option", "tr", "td", "th"];
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let closing = rest.starts_with('/');
+        let name: String = rest
+            .trim_start_matches('/')
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        if name.is_empty() {
+            continue;
+        }
+        if closing {
+            if let Some(index) = open.iter().rposition(|element| *element == name) {
+                open.truncate(index);
+            }
+            continue;
+        }
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        if VOID.contains(&name.as_str()) || rest[..tag_end].ends_with('/') {
+            continue;
+        }
+        if SELF_CLOSING_SIBLINGS.contains(&name.as_str())
+            && let Some(index) = open.iter().rposition(|element| *element == name)
+        {
+            open.truncate(index);
+        }
+        open.push(name);
+        if open.len() > MAX_MARKDOWN_NESTING {
+            return;
         }
     }
 }

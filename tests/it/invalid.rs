@@ -547,6 +547,24 @@ fn file_over_the_size_limit_is_reported_not_read() {
     insta::assert_snapshot!(stderr);
 }
 
+#[test]
+fn site_toml_over_the_size_limit_is_reported_not_read() {
+    let stderr = assert_rejected_after(
+        "very-large-file",
+        |site| {
+            let mut text = site.read("site.toml");
+            let comment = "# a comment line that makes site.toml far larger than it needs to be\n";
+            while text.len() <= 16 * 1024 * 1024 {
+                text.push_str(comment);
+            }
+            site.write("site.toml", &text);
+        },
+        &["site.toml:1:1"],
+    );
+    assert_eq!(error_codes(&stderr), ["invalid-file"]);
+    insta::assert_snapshot!(stderr);
+}
+
 /// "Billion laughs": nine levels of nine aliases would expand to 387 million strings. saphyr's
 /// budget stops it at once, and the error says why in words.
 #[test]
@@ -600,6 +618,62 @@ fn deeply_nested_yaml_is_stopped_quickly_with_a_clear_error() {
     );
     assert!(!stderr.contains("Depth {"), "no debug output:\n{stderr}");
     insta::assert_snapshot!(stderr);
+}
+
+/// Markdown nested a hundred thousand levels deep (block quotes, raw HTML elements, emphasis)
+/// would keep the HTML sanitiser busy for many minutes: it is an error at the place where the
+/// nesting passes the limit, in bodies and in YAML notes alike.
+#[test]
+fn deeply_nested_markdown_is_stopped_quickly_with_a_clear_error() {
+    let depth = 100_000;
+    let stderr = assert_rejected_after(
+        "markdown-deep-nesting",
+        |site| {
+            site.write(
+                "content/sources/deep-quotes.md",
+                &format!("---\ntitle: \"Deep\"\n---\n\n{} text\n", ">".repeat(depth)),
+            );
+            site.write(
+                "content/themes/deep-html.md",
+                &format!(
+                    "---\ntitle: \"Deep\"\n---\n\nIntro.\n\n{}x{}\n",
+                    "<div>".repeat(depth),
+                    "</div>".repeat(depth)
+                ),
+            );
+            site.edit("content/annotations/harbour-report.yaml", |text| {
+                text.replace(
+                    "note: \"The tender was published in January.\"",
+                    &format!("note: \"{}deep{}\"", "*".repeat(depth), "*".repeat(depth)),
+                )
+            });
+        },
+        &[
+            "content/annotations/harbour-report.yaml:7:11",
+            "content/sources/deep-quotes.md:5:101",
+            "content/themes/deep-html.md:7:1",
+        ],
+    );
+    assert_eq!(
+        error_codes(&stderr),
+        ["invalid-value", "invalid-file", "invalid-file"]
+    );
+    insta::assert_snapshot!(stderr);
+}
+
+/// A hundred levels is plenty, and not an error.
+#[test]
+fn markdown_nested_a_few_levels_builds() {
+    let site = SiteTest::new("build/minimal");
+    site.edit("content/themes/infrastructure.md", |text| {
+        format!(
+            "{text}\n{} quoted\n\n{}nested{}\n",
+            ">".repeat(20),
+            "<div>".repeat(20),
+            "</div>".repeat(20)
+        )
+    });
+    site.build();
 }
 
 // --- Quotes ---------------------------------------------------------------------------------------
