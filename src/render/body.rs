@@ -216,7 +216,8 @@ pub fn render(
         }
     }
     let mut html = String::with_capacity(text.len() * 2);
-    pulldown_cmark::html::push_html(&mut html, state.out.into_iter());
+    // Raw HTML was dropped above; the rest is safe by construction (no sanitiser pass).
+    super::markdown::push_safe_html(&mut html, state.out.into_iter());
     BodyOutput {
         html,
         broken_links: state.broken_links,

@@ -108,8 +108,96 @@ pub fn to_html(markdown: &str, links: &LinkContext<'_>, broken: &mut Vec<String>
         }
     }
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
-    pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    sanitize(&html)
+    let raw_html = events
+        .iter()
+        .any(|e| matches!(e, Event::Html(_) | Event::InlineHtml(_)));
+    if raw_html {
+        // Editors' own HTML is the one thing that needs a full sanitiser; most notes have none.
+        pulldown_cmark::html::push_html(&mut html, events.into_iter());
+        return sanitize(&html);
+    }
+    push_safe_html(&mut html, events.into_iter());
+    html
+}
+
+/// Writes Markdown events as HTML that is safe by construction: raw HTML is dropped, link and
+/// image URLs other than `http`, `https`, `mailto` and scheme-less ones are removed, external
+/// links get `rel="noopener noreferrer"`, and tables carry no inline `style`. Everything else
+/// pulldown-cmark writes is text it escapes and tags from a fixed set, so no sanitiser pass is
+/// needed. Callers insert their own trusted HTML as `Event::Html`, so raw HTML from editors must
+/// already be filtered out of `events`.
+pub fn push_safe_html<'e>(out: &mut String, events: impl Iterator<Item = Event<'e>>) {
+    let events = events.map(|event| match event {
+        Event::Start(Tag::Link {
+            dest_url, title, ..
+        }) => {
+            let mut tag = String::from("<a");
+            if let Some(url) = safe_url(&dest_url) {
+                tag.push_str(" href=\"");
+                escape_html_into(&mut tag, url);
+                tag.push('"');
+                if is_external(url) {
+                    tag.push_str(" rel=\"noopener noreferrer\"");
+                }
+            }
+            if !title.is_empty() {
+                tag.push_str(" title=\"");
+                escape_html_into(&mut tag, &title);
+                tag.push('"');
+            }
+            tag.push('>');
+            Event::Html(tag.into())
+        }
+        Event::End(TagEnd::Link) => Event::Html("</a>".into()),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: if safe_url(&dest_url).is_some() {
+                dest_url
+            } else {
+                CowStr::Borrowed("")
+            },
+            title,
+            id,
+        }),
+        Event::Start(Tag::Table(alignments)) => Event::Start(Tag::Table(vec![
+            pulldown_cmark::Alignment::None;
+            alignments.len()
+        ])),
+        other => other,
+    });
+    pulldown_cmark::html::push_html(out, events);
+}
+
+/// `url` when a browser following it runs nothing: no scheme (a path or fragment), or `http`,
+/// `https`, `mailto`. Control characters and tabs, which browsers strip before reading the
+/// scheme (`java&#9;script:`), make a URL unsafe outright.
+pub fn safe_url(url: &str) -> Option<&str> {
+    if url.chars().any(|c| c.is_control()) {
+        return None;
+    }
+    let trimmed = url.trim_start();
+    let scheme_end = trimmed.find([':', '/', '?', '#']);
+    match scheme_end {
+        Some(end) if trimmed[end..].starts_with(':') => {
+            let scheme = trimmed[..end].to_ascii_lowercase();
+            matches!(scheme.as_str(), "http" | "https" | "mailto").then_some(url)
+        }
+        _ => Some(url),
+    }
+}
+
+fn is_external(url: &str) -> bool {
+    let lower = url
+        .trim_start()
+        .get(..8)
+        .unwrap_or(url)
+        .to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://") || url.starts_with("//")
 }
 
 fn resolve_or_report<'u>(
@@ -252,6 +340,45 @@ mod tests {
         };
         let mut broken = Vec::new();
         to_html(markdown, &links, &mut broken)
+    }
+
+    #[test]
+    fn only_safe_url_schemes_are_kept() {
+        for bad in [
+            "javascript:alert(1)",
+            " JaVaScRiPt:alert(1)",
+            "java\tscript:alert(1)",
+            "vbscript:x",
+            "data:text/html,<script>",
+        ] {
+            assert_eq!(safe_url(bad), None, "{bad}");
+        }
+        for good in [
+            "https://a.example/x",
+            "mailto:a@b",
+            "/sources/a/",
+            "#ann-x",
+            "a/b:c",
+            "?q=a:b",
+        ] {
+            assert_eq!(safe_url(good), Some(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn notes_without_raw_html_are_written_safe_without_the_sanitiser() {
+        let out =
+            html("[a](java&#9;script:alert(1)) [b](https://x.example \"t\") ![i](javascript:x)");
+        assert!(!out.contains("script:"), "{out}");
+        assert!(out.contains("<a rel") || out.contains("<a>"), "{out}");
+        assert!(
+            out.contains(
+                "<a href=\"https://x.example\" rel=\"noopener noreferrer\" title=\"t\">b</a>"
+            ),
+            "{out}"
+        );
+        let table = html("| a |\n|:-:|\n| b |");
+        assert!(!table.contains("style"), "{table}");
     }
 
     #[test]

@@ -483,7 +483,7 @@ impl Renderer<'_, '_> {
         for target in body.broken_links {
             diagnostics.push(broken_link(doc.body.span(), &target));
         }
-        let body_html = markdown::sanitize(&body.html);
+        let body_html = body.html;
 
         let mut entity_counts: BTreeMap<EntityId, usize> = BTreeMap::new();
         for mention in &doc.mentions {
