@@ -2,7 +2,7 @@
 //!
 //! Owns argument parsing (clap), printing diagnostics and the summary line, and mapping
 //! results to exit codes: 0 clean (warnings allowed), 1 content errors, 2 usage or I/O failure.
-//! It holds no pipeline logic: it calls [`crate::build`] and [`crate::output::write`].
+//! It holds no pipeline logic: it calls [`crate::build_with`], which writes through [`crate::output`].
 
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::Overrides;
 use crate::diagnostics::{render_github, render_human, render_json};
-use crate::{BuildResult, SearchIndex, Summary};
+use crate::{BuildResult, SearchIndex, Summary, Target};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -176,28 +176,29 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
         output_dir: args.output.map(|o| absolute(&o)),
         base_url: args.base_url,
     };
-    let result = crate::build(&absolute(&args.root), &overrides)?;
+    let result = crate::build_with(
+        &absolute(&args.root),
+        &overrides,
+        SearchIndex::Build,
+        Target::Folder { force: args.force },
+    )?;
     report(&result, Format::Human);
-    let (Some((tree, summary)), Some(config)) = (&result.site, &result.config) else {
+    let (Some(summary), Some(config)) = (&result.site, &result.config) else {
         return Ok(content_failure(&result));
     };
-    let write_started = std::time::Instant::now();
-    crate::output::write(tree, &config.output_dir, args.force)?;
     if args.timings {
         let t = &result.timings;
         let ms = |d: std::time::Duration| format!("{:>8.1} ms", d.as_secs_f64() * 1000.0);
-        eprintln!("load (read and parse)       {}", ms(t.load));
-        eprintln!("model (resolve and anchor)  {}", ms(t.model));
-        eprintln!("render (pages and search)   {}", ms(t.render));
-        eprintln!(
-            "write                       {}",
-            ms(write_started.elapsed())
-        );
-        eprintln!(
-            "{} files, {} bytes",
-            tree.files.len(),
-            tree.files.values().map(Vec::len).sum::<usize>()
-        );
+        eprintln!("load (read and parse)           {}", ms(t.load));
+        eprintln!("model (resolve and anchor)      {}", ms(t.model));
+        eprintln!("render (pages, search, writing) {}", ms(t.render));
+        eprintln!("commit (swap the site in)       {}", ms(t.commit));
+        if let Some(written) = &result.written {
+            eprintln!(
+                "{} files ({} unchanged), {} bytes",
+                written.n_files, written.n_unchanged, written.n_bytes
+            );
+        }
     }
     println!(
         "built {} into {} in {}",
@@ -211,8 +212,14 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let root = absolute(&args.root);
     // `check` writes nothing, so it skips the search index, the costliest output.
-    let check_build =
-        |root: &Path| crate::build_with(root, &Overrides::default(), SearchIndex::Skip);
+    let check_build = |root: &Path| {
+        crate::build_with(
+            root,
+            &Overrides::default(),
+            SearchIndex::Skip,
+            Target::Nowhere,
+        )
+    };
     let mut result = check_build(&root)?;
     if args.fix {
         let sorted = result.diagnostics.sorted(&result.files);
@@ -228,7 +235,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         }
     }
     report(&result, args.format);
-    let Some((_, summary)) = &result.site else {
+    let Some(summary) = &result.site else {
         return Ok(content_failure(&result));
     };
     let n_warnings = result.diagnostics.n_warnings();

@@ -64,7 +64,13 @@ pub struct Config {
     pub output_dir: PathBuf,
     /// Custom domain for GitHub Pages (a bare host name); when set, the site gets a `CNAME` file.
     pub cname: Option<String>,
+    /// How many entries `atom.xml` holds, newest first (`feed_limit`, default
+    /// [`DEFAULT_FEED_LIMIT`]). Feed readers poll the whole file, so it stays small.
+    pub feed_limit: usize,
 }
+
+/// Entries in `atom.xml` when `site.toml` sets no `feed_limit`.
+pub const DEFAULT_FEED_LIMIT: usize = 100;
 
 impl Config {
     pub fn content_dir(&self) -> PathBuf {
@@ -106,6 +112,8 @@ struct RawConfig {
     output_dir: Option<toml::Spanned<String>>,
     #[serde(default)]
     cname: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    feed_limit: Option<toml::Spanned<i64>>,
 }
 
 const KEYS: &[&str] = &[
@@ -116,6 +124,7 @@ const KEYS: &[&str] = &[
     "theme",
     "output_dir",
     "cname",
+    "feed_limit",
 ];
 
 /// Reads `site.toml` under `root`. Content problems are pushed to `diagnostics` and give
@@ -382,6 +391,26 @@ fn validate(
         );
     }
 
+    let feed_limit = match &raw.feed_limit {
+        None => DEFAULT_FEED_LIMIT,
+        Some(limit) => match usize::try_from(*limit.get_ref()) {
+            Ok(limit) if limit > 0 => limit,
+            _ => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        Code::Config,
+                        Span::new(file, limit.span()),
+                        format!("`feed_limit` is {}; it must be at least 1", limit.get_ref()),
+                    )
+                    .with_help(format!(
+                        "set how many entries `atom.xml` holds, such as {DEFAULT_FEED_LIMIT}, or remove the key"
+                    )),
+                );
+                DEFAULT_FEED_LIMIT
+            }
+        },
+    };
+
     if diagnostics.n_errors() > n_errors {
         return None;
     }
@@ -394,6 +423,7 @@ fn validate(
         site_theme,
         output_dir,
         cname: cname.map(|c| c.to_ascii_lowercase()),
+        feed_limit,
     })
 }
 

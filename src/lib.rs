@@ -49,13 +49,28 @@ pub enum SearchIndex {
     Skip,
 }
 
+/// Where the built site goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Kept in memory, in [`BuildResult::tree`] (`serve`, tests).
+    Memory,
+    /// Written to the configured output folder as it is rendered, swapped in at the end when
+    /// there were no errors. `force` replaces a folder gloss did not write.
+    Folder { force: bool },
+    /// Rendered and dropped (`check`).
+    Nowhere,
+}
+
 /// How long each stage took, for `gloss build --timings`.
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
     pub load: Duration,
     /// Resolving and anchoring: slugs, quotes, mentions, backlinks.
     pub model: Duration,
+    /// Rendering, with the files written as they are made.
     pub render: Duration,
+    /// Swapping the new site in for the old one.
+    pub commit: Duration,
 }
 
 /// What one run of the pipeline produced: the files read, every diagnostic, and the site
@@ -64,7 +79,12 @@ pub struct BuildResult {
     pub files: Files,
     pub diagnostics: Diagnostics,
     pub config: Option<Config>,
-    pub site: Option<(OutputTree, Summary)>,
+    /// The counts of the site, when it was built (no errors).
+    pub site: Option<Summary>,
+    /// The site itself, with [`Target::Memory`].
+    pub tree: Option<OutputTree>,
+    /// What was written, with [`Target::Folder`].
+    pub written: Option<output::WriteStats>,
     /// Search records still to index, with [`SearchIndex::Defer`].
     pub deferred_search: Option<Vec<render::search::SearchRecord>>,
     pub timings: Timings,
@@ -74,14 +94,15 @@ pub struct BuildResult {
 /// Runs the whole pipeline in memory, search index included. Content problems are in
 /// `diagnostics` (and then `site` is `None`); `Err` is for I/O and template failures.
 pub fn build(root: &Path, overrides: &Overrides) -> anyhow::Result<BuildResult> {
-    build_with(root, overrides, SearchIndex::Build)
+    build_with(root, overrides, SearchIndex::Build, Target::Memory)
 }
 
-/// [`build`], choosing what happens to the search index.
+/// [`build`], choosing what happens to the search index and where the site goes.
 pub fn build_with(
     root: &Path,
     overrides: &Overrides,
     search_index: SearchIndex,
+    target: Target,
 ) -> anyhow::Result<BuildResult> {
     let started = Instant::now();
     let mut timings = Timings::default();
@@ -93,6 +114,8 @@ pub fn build_with(
             diagnostics,
             config: None,
             site: None,
+            tree: None,
+            written: None,
             deferred_search: None,
             timings,
             elapsed: started.elapsed(),
@@ -105,11 +128,23 @@ pub fn build_with(
     let briefing = model::build(&sources, &mut diagnostics);
     timings.model = stage.elapsed();
     let mut deferred_search = None;
+    let mut tree = None;
+    let mut written = None;
     let site = if diagnostics.has_errors() {
         None
     } else {
         let stage = Instant::now();
-        let rendering = render::render_site(&config, &sources, &briefing, search_index)?;
+        let memory = std::sync::Mutex::new(OutputTree::default());
+        let staging = match target {
+            Target::Folder { force } => Some(output::Staging::open(&config.output_dir, force)?),
+            Target::Memory | Target::Nowhere => None,
+        };
+        let sink: &dyn output::Sink = match (&staging, target) {
+            (Some(staging), _) => staging,
+            (None, Target::Memory) => &memory,
+            (None, _) => &output::Discard,
+        };
+        let rendering = render::render_site(&config, &sources, &briefing, search_index, sink)?;
         timings.render = stage.elapsed();
         diagnostics.extend(rendering.diagnostics);
         deferred_search = rendering.deferred_search;
@@ -118,9 +153,22 @@ pub fn build_with(
             n_entities: briefing.entities.len(),
             n_themes: briefing.themes.len(),
             n_annotations: briefing.annotations.len(),
-            n_pages: rendering.tree.n_pages(),
+            n_pages: rendering.n_pages,
         };
-        (!diagnostics.has_errors()).then_some((rendering.tree, summary))
+        if diagnostics.has_errors() {
+            // Dropping the staging folder uncommitted leaves the previous site as it was.
+            None
+        } else {
+            let stage = Instant::now();
+            if let Some(staging) = staging {
+                written = Some(staging.commit()?);
+            }
+            timings.commit = stage.elapsed();
+            if target == Target::Memory {
+                tree = Some(memory.into_inner().unwrap_or_else(|e| e.into_inner()));
+            }
+            Some(summary)
+        }
     };
     drop(briefing);
     Ok(BuildResult {
@@ -128,6 +176,8 @@ pub fn build_with(
         diagnostics,
         config: Some(config),
         site,
+        tree,
+        written,
         deferred_search,
         timings,
         elapsed: started.elapsed(),

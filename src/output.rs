@@ -1,15 +1,20 @@
-//! Output: [`OutputTree`] → the output folder, the only writer of it.
+//! Output: where the rendered files go, and the only writer of the output folder.
 //!
-//! The site is written to a staging folder beside the output and swapped in only when every
-//! file is written, so a failed or interrupted build leaves the previous site intact. A marker
-//! file records that gloss owns the folder; gloss refuses to replace a folder without it
-//! (unless forced), so it never deletes files it did not write.
+//! Rendering hands each file to a [`Sink`] as soon as it is made, so a site is never held in
+//! memory whole. [`Staging`] writes them (in parallel, as rendering runs) to a staging folder
+//! beside the output and swaps it in only when the build succeeded, so a failed or interrupted
+//! build leaves the previous site intact. Unchanged files are hard-linked from the previous
+//! site and keep their modification time. A marker file records that gloss owns the folder;
+//! gloss refuses to replace a folder without it (unless forced), so it never deletes files it
+//! did not write. [`OutputTree`] (in memory, for `serve` and tests) and [`Discard`] (`check`)
+//! are the other sinks. Must not: decide what a file holds.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use anyhow::{Context as _, bail};
-use rayon::prelude::*;
 
 use crate::render::OutputTree;
 
@@ -17,96 +22,247 @@ use crate::render::OutputTree;
 pub const MARKER: &str = ".gloss-output";
 const MARKER_TEXT: &str = "This folder is written by gloss and replaced on every build.\n";
 
+/// Takes the site's files one by one, from several threads at once.
+pub trait Sink: Sync {
+    /// One file of the site: `path` relative to the output root (`sources/a/index.html`).
+    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()>;
+
+    /// Whether the bytes are kept. A sink that drops them ([`Discard`]) is sent only what can
+    /// report a problem: the pages, not the feed, the export or the search index.
+    fn keeps_bytes(&self) -> bool {
+        true
+    }
+}
+
+/// Keeps the site in memory.
+impl Sink for Mutex<OutputTree> {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        self.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .files
+            .insert(path.to_string(), bytes);
+        Ok(())
+    }
+}
+
+/// Drops every file: `gloss check` renders to find problems and writes nothing.
+pub struct Discard;
+
+impl Sink for Discard {
+    fn put(&self, _path: &str, _bytes: Vec<u8>) -> anyhow::Result<()> {
+        Ok(())
+    }
+
+    fn keeps_bytes(&self) -> bool {
+        false
+    }
+}
+
+/// A new site being written beside `output_dir`; [`Staging::commit`] swaps it in, and dropping
+/// it uncommitted removes it and leaves the previous site as it was.
+pub struct Staging {
+    output_dir: PathBuf,
+    staging: PathBuf,
+    /// The site being replaced, to hard-link unchanged files from.
+    previous: Option<PathBuf>,
+    /// Every path written, to find a file/folder clash and to report counts.
+    written: Mutex<Vec<String>>,
+    n_bytes: AtomicU64,
+    n_linked: AtomicUsize,
+    committed: bool,
+}
+
+/// How much a [`Staging`] wrote.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WriteStats {
+    pub n_files: usize,
+    /// Of `n_files`, how many were unchanged and hard-linked from the previous site.
+    pub n_unchanged: usize,
+    pub n_bytes: u64,
+}
+
+impl Staging {
+    /// Checks that `output_dir` may be replaced (`force` allows a folder gloss did not write)
+    /// and creates the staging folder beside it.
+    pub fn open(output_dir: &Path, force: bool) -> anyhow::Result<Staging> {
+        let parent = output_dir
+            .parent()
+            .context("the output folder has no parent folder")?;
+        let name = output_dir
+            .file_name()
+            .context("the output folder has no name")?
+            .to_string_lossy()
+            .into_owned();
+        if output_dir.exists() {
+            if !output_dir.is_dir() {
+                bail!(
+                    "{} exists and is not a folder; remove it or choose another output folder",
+                    output_dir.display()
+                );
+            }
+            let owned = output_dir.join(MARKER).is_file();
+            let empty = fs::read_dir(output_dir)
+                .with_context(|| format!("reading {}", output_dir.display()))?
+                .next()
+                .is_none();
+            if !owned && !empty && !force {
+                bail!(
+                    "{} holds files that gloss did not write (no {MARKER} marker); \
+                     choose an empty or new output folder, or pass --force to replace it",
+                    output_dir.display()
+                );
+            }
+        }
+        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+        let staging = parent.join(format!(".{name}.gloss-staging-{}", std::process::id()));
+        if staging.exists() {
+            fs::remove_dir_all(&staging)
+                .with_context(|| format!("removing stale {}", staging.display()))?;
+        }
+        fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        Ok(Staging {
+            output_dir: output_dir.to_path_buf(),
+            staging,
+            previous: output_dir.is_dir().then(|| output_dir.to_path_buf()),
+            written: Mutex::new(Vec::new()),
+            n_bytes: AtomicU64::new(0),
+            n_linked: AtomicUsize::new(0),
+            committed: false,
+        })
+    }
+
+    /// Writes the marker and swaps the staging folder in for the output folder.
+    pub fn commit(mut self) -> anyhow::Result<WriteStats> {
+        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
+        check_paths(written.iter().map(String::as_str))?;
+        fs::write(self.staging.join(MARKER), MARKER_TEXT)
+            .with_context(|| format!("writing {}", self.staging.join(MARKER).display()))?;
+        let output_dir = &self.output_dir;
+        let parent = output_dir
+            .parent()
+            .context("the output folder has no parent folder")?;
+        let name = output_dir
+            .file_name()
+            .context("the output folder has no name")?
+            .to_string_lossy()
+            .into_owned();
+        let old: Option<PathBuf> = if output_dir.exists() {
+            let old = parent.join(format!(".{name}.gloss-old-{}", std::process::id()));
+            if old.exists() {
+                fs::remove_dir_all(&old)
+                    .with_context(|| format!("removing stale {}", old.display()))?;
+            }
+            fs::rename(output_dir, &old).with_context(|| {
+                format!("moving the previous site {} aside", output_dir.display())
+            })?;
+            Some(old)
+        } else {
+            None
+        };
+        if let Err(err) = fs::rename(&self.staging, output_dir) {
+            if let Some(old) = &old {
+                let _ = fs::rename(old, output_dir);
+            }
+            return Err(err)
+                .with_context(|| format!("moving the new site into {}", output_dir.display()));
+        }
+        self.committed = true;
+        if let Some(old) = old {
+            fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+        }
+        Ok(WriteStats {
+            n_files: written.len(),
+            n_unchanged: self.n_linked.load(Ordering::Relaxed),
+            n_bytes: self.n_bytes.load(Ordering::Relaxed),
+        })
+    }
+
+    fn record(&self, path: &str) {
+        self.written
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(path.to_string());
+    }
+}
+
+impl Sink for Staging {
+    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        check_plain(path)?;
+        self.record(path);
+        let target = self.staging.join(path);
+        let old = self.previous.as_ref().map(|previous| previous.join(path));
+        self.n_bytes
+            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        match write_or_link(&target, &bytes, old.as_deref()) {
+            Ok(linked) => {
+                if linked {
+                    self.n_linked.fetch_add(1, Ordering::Relaxed);
+                }
+                Ok(())
+            }
+            Err(err) => {
+                // A file where a folder must go (or the reverse) fails here or at another path
+                // first, depending on the order; name the clash rather than the I/O error.
+                let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+                check_paths(written.iter().map(String::as_str))?;
+                Err(err).with_context(|| format!("writing {}", target.display()))
+            }
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
 /// Replaces `output_dir` with `tree`. `force` allows replacing a folder gloss did not write.
-pub fn write(tree: &OutputTree, output_dir: &Path, force: bool) -> anyhow::Result<()> {
-    check_paths(tree)?;
-    let parent = output_dir
-        .parent()
-        .context("the output folder has no parent folder")?;
-    let name = output_dir
-        .file_name()
-        .context("the output folder has no name")?
-        .to_string_lossy()
-        .into_owned();
-    if output_dir.exists() {
-        if !output_dir.is_dir() {
-            bail!(
-                "{} exists and is not a folder; remove it or choose another output folder",
-                output_dir.display()
-            );
-        }
-        let owned = output_dir.join(MARKER).is_file();
-        let empty = fs::read_dir(output_dir)
-            .with_context(|| format!("reading {}", output_dir.display()))?
-            .next()
-            .is_none();
-        if !owned && !empty && !force {
-            bail!(
-                "{} holds files that gloss did not write (no {MARKER} marker); \
-                 choose an empty or new output folder, or pass --force to replace it",
-                output_dir.display()
-            );
-        }
+pub fn write(tree: &OutputTree, output_dir: &Path, force: bool) -> anyhow::Result<WriteStats> {
+    check_paths(tree.files.keys().map(String::as_str))?;
+    let staging = Staging::open(output_dir, force)?;
+    {
+        use rayon::prelude::*;
+        tree.files
+            .par_iter()
+            .try_for_each(|(path, bytes)| staging.put(path, bytes.clone()))?;
     }
-    fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+    staging.commit()
+}
 
-    let staging = parent.join(format!(".{name}.gloss-staging-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging)
-            .with_context(|| format!("removing stale {}", staging.display()))?;
-    }
-    fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
-    let previous = output_dir.is_dir().then_some(output_dir);
-    if let Err(err) = write_tree(tree, &staging, previous) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(err);
-    }
-
-    let old: Option<PathBuf> = if output_dir.exists() {
-        let old = parent.join(format!(".{name}.gloss-old-{}", std::process::id()));
-        if old.exists() {
-            fs::remove_dir_all(&old)
-                .with_context(|| format!("removing stale {}", old.display()))?;
-        }
-        fs::rename(output_dir, &old)
-            .with_context(|| format!("moving the previous site {} aside", output_dir.display()))?;
-        Some(old)
-    } else {
-        None
-    };
-    if let Err(err) = fs::rename(&staging, output_dir) {
-        if let Some(old) = &old {
-            let _ = fs::rename(old, output_dir);
-        }
-        let _ = fs::remove_dir_all(&staging);
-        return Err(err)
-            .with_context(|| format!("moving the new site into {}", output_dir.display()));
-    }
-    if let Some(old) = old {
-        fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+/// Refuses a path that is not a plain relative one inside the output folder.
+fn check_plain(path: &str) -> anyhow::Result<()> {
+    let plain = !path.is_empty()
+        && !path.starts_with('/')
+        && !path.contains('\\')
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..");
+    if !plain {
+        bail!(
+            "the site would hold a file at `{path}`, which is not a path inside the output folder"
+        );
     }
     Ok(())
 }
 
-/// Refuses a tree that could not be written as a folder: a file whose path is also the folder
-/// of other files (a `static/sources` file beside the `sources/` pages), or a path that is not
-/// a plain relative one. Checked before anything is written, so the message names the clash
-/// instead of an I/O error in the staging folder.
-fn check_paths(tree: &OutputTree) -> anyhow::Result<()> {
-    for path in tree.files.keys() {
-        let plain = !path.is_empty()
-            && !path.starts_with('/')
-            && !path.contains('\\')
-            && path
-                .split('/')
-                .all(|part| !part.is_empty() && part != "." && part != "..");
-        if !plain {
-            bail!(
-                "the site would hold a file at `{path}`, which is not a path inside the output folder"
-            );
-        }
+/// Refuses a set of paths that could not be written as a folder: a file whose path is also the
+/// folder of other files (a `static/sources` file beside the `sources/` pages), or a path that
+/// is not a plain relative one, so the message names the clash instead of an I/O error.
+fn check_paths<'p>(paths: impl Iterator<Item = &'p str>) -> anyhow::Result<()> {
+    let mut sorted: Vec<&str> = paths.collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for (index, path) in sorted.iter().enumerate() {
+        check_plain(path)?;
         let folder = format!("{path}/");
-        if let Some((inside, _)) = tree.files.range(folder.clone()..).next()
+        // Paths inside `folder` sort right after `path` and its other extensions (`a-b`, `a.x`
+        // sort before `a/`), so look ahead for the first path at or past `folder`.
+        let rest = &sorted[index + 1..];
+        let at = rest.partition_point(|p| *p < folder.as_str());
+        if let Some(inside) = rest.get(at)
             && inside.starts_with(&folder)
         {
             bail!(
@@ -119,43 +275,37 @@ fn check_paths(tree: &OutputTree) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `tree` under `root`; files whose bytes equal the same file in `previous` (the site
-/// being replaced) are hard-linked from it instead ([`write_or_link`]).
-fn write_tree(tree: &OutputTree, root: &Path, previous: Option<&Path>) -> anyhow::Result<()> {
-    let mut folders: Vec<PathBuf> = tree
-        .files
-        .keys()
-        .filter_map(|path| Path::new(path).parent().map(|p| root.join(p)))
-        .collect();
-    folders.sort();
-    folders.dedup();
-    for folder in folders {
-        fs::create_dir_all(&folder).with_context(|| format!("creating {}", folder.display()))?;
-    }
-    tree.files
-        .par_iter()
-        .try_for_each(|(path, bytes)| -> anyhow::Result<()> {
-            let target = root.join(path);
-            let old = previous.map(|previous| previous.join(path));
-            write_or_link(&target, bytes, old.as_deref())
-                .with_context(|| format!("writing {}", target.display()))
-        })?;
-    fs::write(root.join(MARKER), MARKER_TEXT)
-        .with_context(|| format!("writing {}", root.join(MARKER).display()))?;
-    Ok(())
-}
-
 /// Writes `bytes` to `target`, or hard-links `previous` there when it holds exactly these bytes:
 /// an unchanged page keeps its modification time (rsync and HTTP caches see it unchanged) and
 /// costs no copy. Falls back to writing when linking fails (another file system, no support).
-fn write_or_link(target: &Path, bytes: &[u8], previous: Option<&Path>) -> std::io::Result<()> {
+/// Creates `target`'s folder when missing. `Ok(true)` when it linked.
+fn write_or_link(target: &Path, bytes: &[u8], previous: Option<&Path>) -> std::io::Result<bool> {
+    let create_folder = || match target.parent() {
+        Some(folder) => fs::create_dir_all(folder),
+        None => Ok(()),
+    };
     if let Some(previous) = previous
         && fs::symlink_metadata(previous)
             .is_ok_and(|meta| meta.is_file() && meta.len() == bytes.len() as u64)
         && fs::read(previous).is_ok_and(|old| old == bytes)
-        && fs::hard_link(previous, target).is_ok()
     {
-        return Ok(());
+        let linked = match fs::hard_link(previous, target) {
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                create_folder()?;
+                fs::hard_link(previous, target)
+            }
+            other => other,
+        };
+        if linked.is_ok() {
+            return Ok(true);
+        }
     }
-    fs::write(target, bytes)
+    match fs::write(target, bytes) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            create_folder()?;
+            fs::write(target, bytes)?;
+        }
+        other => other?,
+    }
+    Ok(false)
 }

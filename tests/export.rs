@@ -132,7 +132,7 @@ impl Briefing {
             "the briefing builds: {:#?}",
             result.diagnostics.into_vec()
         );
-        let (tree, _) = result.site.expect("a site when there are no errors");
+        let tree = result.tree.expect("a site when there are no errors");
         Site { files: tree.files }
     }
 

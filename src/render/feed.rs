@@ -1,4 +1,5 @@
-//! The Atom feed: `atom.xml` (RFC 4287), one entry per source and per annotation, newest first.
+//! The Atom feed: `atom.xml` (RFC 4287), one entry per source and per annotation, newest first,
+//! the newest `feed_limit` of them (`site.toml`).
 //!
 //! Input: the `Briefing`, the site's absolute base URL and title. Output: the feed's XML text.
 //! Entry ids are the absolute URLs of the source page and of the annotated passage, so they stay
@@ -17,9 +18,8 @@ use crate::model::{Annotation, AnnotationKind, Doc};
 /// Characters of the passage shown in an annotation entry's title.
 const TITLE_QUOTE_CHARS: usize = 80;
 
-/// One entry, before sorting.
+/// One entry's XML.
 struct Entry {
-    updated: Date,
     xml: String,
 }
 
@@ -40,19 +40,32 @@ impl Renderer<'_, '_> {
             site_index: self.links.site_index,
         };
 
-        let mut entries: Vec<Entry> = Vec::new();
-        for doc in &briefing.docs {
-            entries.push(self.doc_entry(doc, doc.date.unwrap_or(newest)));
+        // Newest first, then only the newest `feed_limit` are written out. Stable: equal dates
+        // keep sources first, then annotations in reading order.
+        let mut items: Vec<(Date, Option<crate::model::AnnotationId>, usize)> = Vec::new();
+        for (index, doc) in briefing.docs.iter().enumerate() {
+            items.push((doc.date.unwrap_or(newest), None, index));
         }
-        for doc in &briefing.docs {
+        for (index, doc) in briefing.docs.iter().enumerate() {
             for &id in &doc.annotations {
-                let annotation = briefing.annotation(id);
-                let updated = annotation.date.unwrap_or(newest);
-                entries.push(self.annotation_entry(doc, annotation, updated, &links));
+                let updated = briefing.annotation(id).date.unwrap_or(newest);
+                items.push((updated, Some(id), index));
             }
         }
-        // Stable: equal dates keep sources first, then annotations in reading order.
-        entries.sort_by_key(|entry| std::cmp::Reverse(entry.updated));
+        items.sort_by_key(|&(updated, _, _)| std::cmp::Reverse(updated));
+        items.truncate(self.config.feed_limit);
+        let entries: Vec<Entry> = items
+            .into_iter()
+            .map(|(updated, annotation, index)| {
+                let doc = &briefing.docs[index];
+                match annotation {
+                    None => self.doc_entry(doc, updated),
+                    Some(id) => {
+                        self.annotation_entry(doc, briefing.annotation(id), updated, &links)
+                    }
+                }
+            })
+            .collect();
 
         let base = &self.config.base_url.absolute;
         let mut xml = String::new();
@@ -135,7 +148,7 @@ impl Renderer<'_, '_> {
             );
         }
         xml.push_str("  </entry>\n");
-        Entry { updated, xml }
+        Entry { xml }
     }
 
     fn annotation_entry(
@@ -221,7 +234,7 @@ impl Renderer<'_, '_> {
             escape_xml(&content)
         );
         xml.push_str("  </entry>\n");
-        Entry { updated, xml }
+        Entry { xml }
     }
 }
 

@@ -1,4 +1,4 @@
-//! Render: [`Briefing`] → [`OutputTree`], every page of the site in memory.
+//! Render: [`Briefing`] → the site's files, each handed to an [`output::Sink`](crate::output::Sink) as soon as it is made.
 //!
 //! Owns tera, Markdown → HTML, highlighting of annotated passages, URLs and the site's file
 //! layout. Templates see only the structs in [`views`]. No disk I/O: `output` writes the tree.
@@ -21,6 +21,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::model::{Annotation, AnnotationId, Briefing, DocId, EntityId, EntityKind, ThemeId};
+use crate::output::Sink;
 use crate::source::{Body, SiteTheme, SourceSet};
 use markdown::{LinkContext, SiteIndex};
 use views::*;
@@ -97,21 +98,76 @@ pub fn compile_templates(site_theme: &SiteTheme) -> anyhow::Result<tera::Tera> {
     Ok(tera)
 }
 
-/// Renders every page. Problems found while rendering content (a broken `@/` link) are returned
-/// as diagnostics; template failures are `Err`.
-/// What [`render_site`] made: the tree, problems found while rendering, and the search records
-/// when the index was deferred.
+/// What [`render_site`] made: how many pages it sent to the sink, problems found while
+/// rendering, and the search records when the index was deferred.
 pub struct Rendering {
-    pub tree: OutputTree,
+    pub n_pages: usize,
     pub diagnostics: Vec<Diagnostic>,
     pub deferred_search: Option<Vec<search::SearchRecord>>,
 }
 
+/// Hands rendered files to the [`Sink`] and remembers the pages, for the sitemap.
+pub(crate) struct Emitter<'s> {
+    sink: &'s dyn Sink,
+    pages: std::sync::Mutex<Vec<String>>,
+}
+
+impl<'s> Emitter<'s> {
+    fn new(sink: &'s dyn Sink) -> Self {
+        Emitter {
+            sink,
+            pages: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Sends a page on and returns the problems found while rendering it.
+    fn page(&self, page: Rendered) -> anyhow::Result<Vec<Diagnostic>> {
+        self.pages
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(page.path.clone());
+        self.sink.put(&page.path, page.html.into_bytes())?;
+        Ok(page.diagnostics)
+    }
+
+    /// Renders and sends on every page of `items`, in parallel.
+    fn all<I, F>(
+        &self,
+        diagnostics: &mut Vec<Diagnostic>,
+        items: I,
+        render: F,
+    ) -> anyhow::Result<()>
+    where
+        I: ParallelIterator,
+        F: Fn(I::Item) -> anyhow::Result<Rendered> + Sync + Send,
+    {
+        let found: Vec<Vec<Diagnostic>> = items
+            .map(|item| render(item).and_then(|page| self.page(page)))
+            .collect::<anyhow::Result<_>>()?;
+        diagnostics.extend(found.into_iter().flatten());
+        Ok(())
+    }
+
+    /// Sends on a file that is not a page (an asset, the feed, the search index).
+    pub(crate) fn file(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        if path.ends_with(".html") {
+            self.pages
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(path.to_string());
+        }
+        self.sink.put(path, bytes)
+    }
+}
+
+/// Renders every page into `sink`. Problems found while rendering content (a broken `@/` link)
+/// are returned as diagnostics; template failures and sink failures are `Err`.
 pub fn render_site(
     config: &Config,
     sources: &SourceSet,
     briefing: &Briefing<'_>,
     search_index: crate::SearchIndex,
+    sink: &dyn Sink,
 ) -> anyhow::Result<Rendering> {
     let tera = compile_templates(&sources.site_theme)?;
     let urls = Urls { config };
@@ -127,11 +183,11 @@ pub fn render_site(
         tera: &tera,
         urls,
         links,
-        notes: Vec::new(),
+        views: Vec::new(),
     };
     let (notes, note_diagnostics) = renderer.render_notes();
-    renderer.notes = notes;
-    let mut rendering = renderer.render(search_index)?;
+    renderer.views = renderer.make_views(notes);
+    let mut rendering = renderer.render(search_index, sink)?;
     rendering.diagnostics.extend(note_diagnostics);
     Ok(rendering)
 }
@@ -174,8 +230,8 @@ struct Renderer<'r, 'a> {
     tera: &'r tera::Tera,
     urls: Urls<'r>,
     links: LinkContext<'r>,
-    /// Each annotation's note as HTML, by annotation index, rendered once.
-    notes: Vec<Option<String>>,
+    /// Each annotation as pages show it, by annotation index, made once.
+    views: Vec<AnnotationView>,
 }
 
 /// One rendered page or the problems met while rendering it.
@@ -187,16 +243,32 @@ struct Rendered {
 }
 
 impl Renderer<'_, '_> {
-    fn render(&self, search_index: crate::SearchIndex) -> anyhow::Result<Rendering> {
+    fn render(
+        &self,
+        search_index: crate::SearchIndex,
+        sink: &dyn Sink,
+    ) -> anyhow::Result<Rendering> {
         let briefing = self.briefing;
+        let emitter = Emitter::new(sink);
         let site = self.site(false);
-        let mut pages: Vec<Rendered> = briefing
+        // Each page goes to the sink as soon as it is made: the site is never held whole.
+        let highlighted = std::sync::atomic::AtomicBool::new(false);
+        let mut diagnostics: Vec<Diagnostic> = briefing
             .docs
             .par_iter()
             .enumerate()
-            .map(|(index, _)| self.source_page(DocId::from_index(index), &site))
-            .collect::<anyhow::Result<_>>()?;
-        let highlighted = pages.iter().any(|p| p.highlighted_code);
+            .map(|(index, _)| {
+                let page = self.source_page(DocId::from_index(index), &site)?;
+                if page.highlighted_code {
+                    highlighted.store(true, std::sync::atomic::Ordering::Relaxed);
+                }
+                emitter.page(page)
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let highlighted = highlighted.into_inner();
         let site = self.site(highlighted);
         // A list page with many pages renders them in parallel too: `(list, page number)`.
         let entity_pages = briefing
@@ -207,12 +279,11 @@ impl Renderer<'_, '_> {
                 let n_pages = n_pages(entity.mentions.len(), entity.annotations.len());
                 (1..=n_pages).map(move |number| (EntityId::from_index(index), number, n_pages))
             });
-        let mut rest: Vec<Rendered> = entity_pages
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|(id, number, n_pages)| self.entity_page(id, number, n_pages, &site))
-            .collect::<anyhow::Result<_>>()?;
-        pages.append(&mut rest);
+        emitter.all(
+            &mut diagnostics,
+            entity_pages.collect::<Vec<_>>().into_par_iter(),
+            |(id, number, n_pages)| self.entity_page(id, number, n_pages, &site),
+        )?;
         let theme_pages = briefing
             .themes
             .iter()
@@ -221,54 +292,64 @@ impl Renderer<'_, '_> {
                 let n_pages = n_pages(0, theme.annotations.len());
                 (1..=n_pages).map(move |number| (ThemeId::from_index(index), number, n_pages))
             });
-        let mut rest: Vec<Rendered> = theme_pages
-            .collect::<Vec<_>>()
-            .into_par_iter()
-            .map(|(id, number, n_pages)| self.theme_page(id, number, n_pages, &site))
-            .collect::<anyhow::Result<_>>()?;
-        pages.append(&mut rest);
+        emitter.all(
+            &mut diagnostics,
+            theme_pages.collect::<Vec<_>>().into_par_iter(),
+            |(id, number, n_pages)| self.theme_page(id, number, n_pages, &site),
+        )?;
         let n_annotation_pages = briefing.annotations.len().div_ceil(ROWS_PER_PAGE).max(1);
-        let mut rest: Vec<Rendered> = (1..=n_annotation_pages)
-            .into_par_iter()
-            .map(|number| self.annotations_page(number, n_annotation_pages, &site))
-            .collect::<anyhow::Result<_>>()?;
-        pages.append(&mut rest);
-        pages.push(self.index_page(&site)?);
-        pages.push(self.entities_page(&site)?);
-        pages.push(self.themes_page(&site)?);
-        pages.push(self.not_found_page(&site)?);
+        emitter.all(
+            &mut diagnostics,
+            (1..=n_annotation_pages).into_par_iter(),
+            |number| self.annotations_page(number, n_annotation_pages, &site),
+        )?;
+        for page in [
+            self.index_page(&site)?,
+            self.entities_page(&site)?,
+            self.themes_page(&site)?,
+            self.not_found_page(&site)?,
+        ] {
+            diagnostics.extend(emitter.page(page)?);
+        }
 
-        let mut tree = OutputTree::default();
-        let mut diagnostics = Vec::new();
         for file in &self.sources.site_theme.static_files {
-            tree.files
-                .insert(file.output_path.clone(), file.bytes.clone());
+            emitter.file(&file.output_path, file.bytes.clone())?;
         }
         for file in &self.sources.static_files {
-            tree.files
-                .insert(file.output_path.clone(), file.bytes.clone());
+            emitter.file(&file.output_path, file.bytes.clone())?;
         }
         if highlighted {
-            tree.files.insert(
-                "syntax.css".to_string(),
-                markdown::syntax_css().into_bytes(),
-            );
+            emitter.file("syntax.css", markdown::syntax_css().into_bytes())?;
         }
-        for page in pages {
-            diagnostics.extend(page.diagnostics);
-            tree.files.insert(page.path, page.html.into_bytes());
+        let mut search_files = OutputTree::default();
+        let deferred_search = self.add_search(&site, &mut search_files, search_index)?;
+        for (path, bytes) in search_files.files {
+            emitter.file(&path, bytes)?;
         }
-        let deferred_search = self.add_search(&site, &mut tree, search_index)?;
-        tree.files
-            .insert("atom.xml".to_string(), self.feed(&site.title).into_bytes());
-        tree.files.insert(
-            "annotations.jsonld".to_string(),
-            self.annotation_export(&site.title)?,
-        );
+        // The feed and the export report nothing: made only when they are kept.
+        if sink.keeps_bytes() {
+            emitter.file("atom.xml", self.feed(&site.title).into_bytes())?;
+            emitter.file("annotations.jsonld", self.annotation_export(&site.title)?)?;
+        }
         // Last, so the sitemap lists every page.
-        site_files::add(&mut tree, self.config);
+        let static_paths: BTreeSet<&str> = self
+            .sources
+            .static_files
+            .iter()
+            .map(|f| f.output_path.as_str())
+            .collect();
+        let mut pages = emitter
+            .pages
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner());
+        pages.sort();
+        for (path, bytes) in site_files::files(&pages, self.config) {
+            if !static_paths.contains(path) {
+                sink.put(path, bytes)?;
+            }
+        }
         Ok(Rendering {
-            tree,
+            n_pages: pages.len(),
             diagnostics,
             deferred_search,
         })
@@ -411,16 +492,23 @@ impl Renderer<'_, '_> {
         (notes, diagnostics)
     }
 
-    fn annotation_view(
-        &self,
-        id: AnnotationId,
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> AnnotationView {
+    /// An annotation as every page shows it, made once per build ([`Self::make_views`]).
+    fn annotation_view(&self, id: AnnotationId) -> &AnnotationView {
+        &self.views[id.index()]
+    }
+
+    /// Every annotation's view, in parallel, with its note rendered (`notes`).
+    fn make_views(&self, notes: Vec<Option<String>>) -> Vec<AnnotationView> {
+        notes
+            .into_par_iter()
+            .enumerate()
+            .map(|(index, note_html)| self.make_view(AnnotationId::from_index(index), note_html))
+            .collect()
+    }
+
+    fn make_view(&self, id: AnnotationId, note_html: Option<String>) -> AnnotationView {
         let annotation: &Annotation = self.briefing.annotation(id);
         let doc = self.briefing.doc(annotation.doc);
-        // Notes are rendered once per build (`render_notes`); every page reuses them.
-        let _ = diagnostics;
-        let note_html = self.notes.get(id.index()).cloned().flatten();
         AnnotationView {
             id: annotation.id.clone(),
             number: annotation.number,
@@ -462,10 +550,10 @@ impl Renderer<'_, '_> {
         let briefing = self.briefing;
         let doc = briefing.doc(id);
         let mut diagnostics = Vec::new();
-        let annotations: Vec<AnnotationView> = doc
+        let annotations: Vec<&AnnotationView> = doc
             .annotations
             .iter()
-            .map(|&a| self.annotation_view(a, &mut diagnostics))
+            .map(|&a| self.annotation_view(a))
             .collect();
         let mut notes = BTreeMap::new();
         for (&annotation_id, view) in doc.annotations.iter().zip(&annotations) {
@@ -575,7 +663,7 @@ impl Renderer<'_, '_> {
         }
         let annotations = page_slice(&entity.annotations, number, CARDS_PER_PAGE)
             .iter()
-            .map(|&a| self.annotation_view(a, &mut diagnostics))
+            .map(|&a| self.annotation_view(a))
             .collect();
         let n_mention_sources = entity
             .mentions
@@ -640,15 +728,11 @@ impl Renderer<'_, '_> {
         }
     }
 
-    fn grouped(
-        &self,
-        annotations: &[AnnotationId],
-        diagnostics: &mut Vec<Diagnostic>,
-    ) -> Vec<AnnotationGroupView> {
+    fn grouped(&self, annotations: &[AnnotationId]) -> Vec<AnnotationGroupView<'_>> {
         let mut groups: Vec<AnnotationGroupView> = Vec::new();
         for &id in annotations {
             let doc = self.briefing.annotation(id).doc;
-            let view = self.annotation_view(id, diagnostics);
+            let view = self.annotation_view(id);
             match groups.last_mut() {
                 Some(group) if group.doc.slug == self.briefing.doc(doc).slug => {
                     group.annotations.push(view)
@@ -675,10 +759,7 @@ impl Renderer<'_, '_> {
         let theme = briefing.theme(id);
         let mut diagnostics = Vec::new();
         let summary = self.theme_summary(id, &mut diagnostics);
-        let groups = self.grouped(
-            page_slice(&theme.annotations, number, CARDS_PER_PAGE),
-            &mut diagnostics,
-        );
+        let groups = self.grouped(page_slice(&theme.annotations, number, CARDS_PER_PAGE));
         // The rail of entities is the theme's, over all its pages: shown on the first only.
         let mut entity_counts: BTreeMap<EntityId, usize> = BTreeMap::new();
         let rail = if number == 1 {
@@ -823,11 +904,10 @@ impl Renderer<'_, '_> {
         n_pages: usize,
         site: &SiteView,
     ) -> anyhow::Result<Rendered> {
-        let mut diagnostics = Vec::new();
         let first = (number - 1) * ROWS_PER_PAGE;
         let last = (first + ROWS_PER_PAGE).min(self.briefing.annotations.len());
         let slice: Vec<AnnotationId> = (first..last).map(AnnotationId::from_index).collect();
-        let groups = self.grouped(&slice, &mut diagnostics);
+        let groups = self.grouped(&slice);
         let relative = page_path("annotations/", number);
         let view = AnnotationsPage {
             site: site.clone(),
@@ -843,7 +923,7 @@ impl Renderer<'_, '_> {
         Ok(Rendered {
             path: format!("{relative}index.html"),
             html: self.render_template("annotations.html", &view)?,
-            diagnostics,
+            diagnostics: Vec::new(),
             highlighted_code: false,
         })
     }

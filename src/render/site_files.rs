@@ -1,18 +1,17 @@
 //! The files a static host and crawlers look for: `sitemap.xml`, `robots.txt`, `.nojekyll`, and
 //! `CNAME` when `site.toml` names a custom domain.
 //!
-//! Input: the finished `OutputTree` (the sitemap lists every page in it) and the `Config`.
-//! Output: those files added to the tree. A file of the same name from `static/` is kept as the
-//! editor wrote it. Must not: read the clock (no `lastmod`), or list `404.html`.
+//! Input: the paths of every page (the sitemap lists them) and the `Config`. Output: those
+//! files; the caller keeps a file of the same name from `static/` as the editor wrote it.
+//! Must not: read the clock (no `lastmod`), or list `404.html`.
 
-use super::OutputTree;
 use super::feed::escape_xml;
 use crate::config::Config;
 
-/// Adds the host files; call it after every page is in `tree`, so the sitemap lists them all.
-pub(super) fn add(tree: &mut OutputTree, config: &Config) {
+/// The host files, given every page's path in path order.
+pub(super) fn files(pages: &[String], config: &Config) -> Vec<(&'static str, Vec<u8>)> {
     let base = &config.base_url.absolute;
-    let sitemap = sitemap(tree, base);
+    let sitemap = sitemap(pages, base);
     let mut files = vec![
         ("sitemap.xml", sitemap),
         (
@@ -26,20 +25,19 @@ pub(super) fn add(tree: &mut OutputTree, config: &Config) {
     if let Some(cname) = &config.cname {
         files.push(("CNAME", format!("{cname}\n")));
     }
-    for (path, text) in files {
-        tree.files
-            .entry(path.to_string())
-            .or_insert_with(|| text.into_bytes());
-    }
+    files
+        .into_iter()
+        .map(|(path, text)| (path, text.into_bytes()))
+        .collect()
 }
 
 /// Every HTML page but `404.html`, at its pretty URL, in path order.
-fn sitemap(tree: &OutputTree, base: &str) -> String {
+fn sitemap(pages: &[String], base: &str) -> String {
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
          <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
     );
-    for path in tree.files.keys() {
+    for path in pages {
         if !path.ends_with(".html") || path == "404.html" {
             continue;
         }
@@ -58,17 +56,16 @@ mod tests {
 
     #[test]
     fn sitemap_lists_pages_at_pretty_urls_without_404() {
-        let mut tree = OutputTree::default();
-        for path in [
-            "index.html",
+        let pages: Vec<String> = [
             "404.html",
+            "index.html",
             "sources/a/index.html",
             "style.css",
-        ] {
-            tree.files.insert(path.to_string(), Vec::new());
-        }
+        ]
+        .map(String::from)
+        .to_vec();
         assert_eq!(
-            sitemap(&tree, "https://o.github.io/r/"),
+            sitemap(&pages, "https://o.github.io/r/"),
             "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
              <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n  \
              <url><loc>https://o.github.io/r/</loc></url>\n  \

@@ -126,7 +126,7 @@ pub struct IndexPage {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct SourcePage {
+pub struct SourcePage<'v> {
     pub site: SiteView,
     pub page: PageMeta,
     pub doc: DocSummaryView,
@@ -135,7 +135,7 @@ pub struct SourcePage {
     pub body_html: String,
     pub entities: Vec<EntityRefView>,
     pub themes: Vec<ThemeRefView>,
-    pub annotations: Vec<AnnotationView>,
+    pub annotations: Vec<&'v AnnotationView>,
     /// Where each theme's annotations fall along the text; none without annotations.
     pub theme_strips: Option<ThemeStripsView>,
 }
@@ -190,12 +190,12 @@ pub struct EntityView {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct EntityPage {
+pub struct EntityPage<'v> {
     pub site: SiteView,
     pub page: PageMeta,
     pub entity: EntityView,
     pub mentions: Vec<MentionGroupView>,
-    pub annotations: Vec<AnnotationView>,
+    pub annotations: Vec<&'v AnnotationView>,
     pub related: Vec<EntityRefView>,
     pub themes: Vec<ThemeRefView>,
     /// The entity and its most related entities; none without related entities. `related` is
@@ -224,28 +224,28 @@ pub struct ThemesPage {
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct AnnotationGroupView {
+pub struct AnnotationGroupView<'v> {
     pub doc: DocRef,
-    pub annotations: Vec<AnnotationView>,
+    pub annotations: Vec<&'v AnnotationView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct ThemePage {
+pub struct ThemePage<'v> {
     pub site: SiteView,
     pub page: PageMeta,
     pub theme: ThemeSummaryView,
     /// This page's slice of the theme's annotations, by source.
-    pub groups: Vec<AnnotationGroupView>,
+    pub groups: Vec<AnnotationGroupView<'v>>,
     pub entities: Vec<EntityRefView>,
     pub pagination: Option<PaginationView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
-pub struct AnnotationsPage {
+pub struct AnnotationsPage<'v> {
     pub site: SiteView,
     pub page: PageMeta,
     /// This page's slice of all annotations, by source.
-    pub groups: Vec<AnnotationGroupView>,
+    pub groups: Vec<AnnotationGroupView<'v>>,
     pub pagination: Option<PaginationView>,
 }
 

@@ -209,70 +209,75 @@ impl ServeState {
         // The search index is built after the pages are published: the reload does not wait
         // for it, and until it is ready the previous index keeps answering.
         let mut deferred_search = None;
-        let (next, outcome, diagnostics_text) =
-            match crate::build_with(&self.root, &overrides, crate::SearchIndex::Defer) {
-                Ok(BuildResult {
-                    files,
-                    diagnostics,
-                    site: Some((mut tree, summary)),
-                    deferred_search: records,
-                    ..
-                }) => {
-                    if let Some(previous_tree) = previous.tree.as_deref() {
-                        tree.files.extend(
-                            previous_tree
-                                .files
-                                .range(BUNDLE_DIR.to_string()..)
-                                .take_while(|(path, _)| path.starts_with(BUNDLE_DIR))
-                                .map(|(path, bytes)| (path.clone(), bytes.clone())),
-                        );
-                    }
-                    deferred_search = records;
-                    let changed = previous.tree.as_deref() != Some(&tree);
-                    let next = Snapshot {
-                        tree: if changed {
-                            Some(Arc::new(tree))
-                        } else {
-                            previous.tree.clone()
-                        },
-                        generation: previous.generation + u64::from(changed),
-                        base_path: base_path.clone(),
-                        overlay: None,
-                    };
-                    (
-                        next,
-                        RebuildOutcome::Built { summary, changed },
-                        terminal_diagnostics(&diagnostics, &files),
-                    )
+        let (next, outcome, diagnostics_text) = match crate::build_with(
+            &self.root,
+            &overrides,
+            crate::SearchIndex::Defer,
+            crate::Target::Memory,
+        ) {
+            Ok(BuildResult {
+                files,
+                diagnostics,
+                site: Some(summary),
+                tree: Some(mut tree),
+                deferred_search: records,
+                ..
+            }) => {
+                if let Some(previous_tree) = previous.tree.as_deref() {
+                    tree.files.extend(
+                        previous_tree
+                            .files
+                            .range(BUNDLE_DIR.to_string()..)
+                            .take_while(|(path, _)| path.starts_with(BUNDLE_DIR))
+                            .map(|(path, bytes)| (path.clone(), bytes.clone())),
+                    );
                 }
-                Ok(BuildResult {
-                    files, diagnostics, ..
-                }) => {
-                    let next = Snapshot {
-                        tree: previous.tree.clone(),
-                        generation: previous.generation,
-                        base_path: base_path.clone(),
-                        overlay: Some(overlay::render_diagnostics(&diagnostics, &files)),
-                    };
-                    (
-                        next,
-                        RebuildOutcome::ContentErrors {
-                            n_errors: diagnostics.n_errors(),
-                        },
-                        terminal_diagnostics(&diagnostics, &files),
-                    )
-                }
-                Err(err) => {
-                    let error = format!("{err:#}");
-                    let next = Snapshot {
-                        tree: previous.tree.clone(),
-                        generation: previous.generation,
-                        base_path: base_path.clone(),
-                        overlay: Some(overlay::render_failure(&error)),
-                    };
-                    (next, RebuildOutcome::Failed { error }, String::new())
-                }
-            };
+                deferred_search = records;
+                let changed = previous.tree.as_deref() != Some(&tree);
+                let next = Snapshot {
+                    tree: if changed {
+                        Some(Arc::new(tree))
+                    } else {
+                        previous.tree.clone()
+                    },
+                    generation: previous.generation + u64::from(changed),
+                    base_path: base_path.clone(),
+                    overlay: None,
+                };
+                (
+                    next,
+                    RebuildOutcome::Built { summary, changed },
+                    terminal_diagnostics(&diagnostics, &files),
+                )
+            }
+            Ok(BuildResult {
+                files, diagnostics, ..
+            }) => {
+                let next = Snapshot {
+                    tree: previous.tree.clone(),
+                    generation: previous.generation,
+                    base_path: base_path.clone(),
+                    overlay: Some(overlay::render_diagnostics(&diagnostics, &files)),
+                };
+                (
+                    next,
+                    RebuildOutcome::ContentErrors {
+                        n_errors: diagnostics.n_errors(),
+                    },
+                    terminal_diagnostics(&diagnostics, &files),
+                )
+            }
+            Err(err) => {
+                let error = format!("{err:#}");
+                let next = Snapshot {
+                    tree: previous.tree.clone(),
+                    generation: previous.generation,
+                    base_path: base_path.clone(),
+                    overlay: Some(overlay::render_failure(&error)),
+                };
+                (next, RebuildOutcome::Failed { error }, String::new())
+            }
+        };
         let base_path_changed = previous.generation > 0 && base_path != previous.base_path;
         let has_site = next.tree.is_some();
         self.snapshot.send_if_modified(|current| {

@@ -545,6 +545,19 @@ fn parse_annotation_yaml(
         offset: 0,
         yaml: text,
     };
+    // The common case, a file without mistakes, parses in one pass. Only a file that fails is
+    // parsed again item by item, so that each mistaken annotation gets its own diagnostic.
+    if let Ok(whole) =
+        yaml::parse::<YamlAnnotationFile>(place, "an annotation file", ANNOTATION_FILE_KEYS)
+    {
+        let source = place.spanned(whole.source);
+        return Ok(whole
+            .annotations
+            .value
+            .into_iter()
+            .map(|item| raw_annotation(place, &source, item))
+            .collect());
+    }
     let outline: YamlAnnotationOutline =
         yaml::parse(place, "an annotation file", ANNOTATION_FILE_KEYS)?;
     let source = place.spanned(outline.source);
