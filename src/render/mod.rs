@@ -186,8 +186,18 @@ pub fn render_site(
         views: Vec::new(),
     };
     let (notes, note_diagnostics) = renderer.render_notes();
-    renderer.views = renderer.make_views(notes);
-    let mut rendering = renderer.render(search_index, sink)?;
+    let mut rendering = if sink.keeps_bytes() {
+        renderer.views = renderer.make_views(notes)?;
+        renderer.render(search_index, sink)?
+    } else {
+        // Nothing is kept (`gloss check`): only what can report a problem runs, the
+        // templates do not.
+        Rendering {
+            n_pages: renderer.count_pages(),
+            diagnostics: renderer.link_diagnostics(),
+            deferred_search: None,
+        }
+    };
     rendering.diagnostics.extend(note_diagnostics);
     Ok(rendering)
 }
@@ -230,8 +240,8 @@ struct Renderer<'r, 'a> {
     tera: &'r tera::Tera,
     urls: Urls<'r>,
     links: LinkContext<'r>,
-    /// Each annotation as pages show it, by annotation index, made once.
-    views: Vec<AnnotationView>,
+    /// Each annotation as pages show it, and as a template value, by annotation index.
+    views: Vec<(AnnotationView, tera::Value)>,
 }
 
 /// One rendered page or the problems met while rendering it.
@@ -353,6 +363,62 @@ impl Renderer<'_, '_> {
             diagnostics,
             deferred_search,
         })
+    }
+
+    /// How many pages [`Self::render`] makes, without making them.
+    fn count_pages(&self) -> usize {
+        let briefing = self.briefing;
+        let entity_pages: usize = briefing
+            .entities
+            .iter()
+            .map(|e| n_pages(e.mentions.len(), e.annotations.len()))
+            .sum();
+        let theme_pages: usize = briefing
+            .themes
+            .iter()
+            .map(|t| n_pages(0, t.annotations.len()))
+            .sum();
+        let annotation_pages = briefing.annotations.len().div_ceil(ROWS_PER_PAGE).max(1);
+        // The front page, the entity and theme indexes, 404, and the search page if any.
+        let fixed = 4 + usize::from(self.tera.contains_template("search.html"));
+        briefing.docs.len() + entity_pages + theme_pages + annotation_pages + fixed
+    }
+
+    /// The problems rendering would report, found without rendering: broken `@/` links in
+    /// source bodies, descriptions and the front page (notes are checked by
+    /// [`Self::render_notes`]).
+    fn link_diagnostics(&self) -> Vec<Diagnostic> {
+        let briefing = self.briefing;
+        let mut diagnostics: Vec<Diagnostic> = briefing
+            .docs
+            .par_iter()
+            .flat_map_iter(|doc| {
+                doc.reader
+                    .events
+                    .iter()
+                    .filter_map(move |event| match &event.event {
+                        pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link {
+                            dest_url,
+                            ..
+                        }) => self
+                            .links
+                            .resolve(dest_url)
+                            .err()
+                            .map(|target| broken_link(doc.body.span(), &target)),
+                        _ => None,
+                    })
+            })
+            .collect();
+        for entity in &briefing.entities {
+            self.body_html(&entity.description, &mut diagnostics);
+        }
+        for theme in &briefing.themes {
+            self.body_html(&theme.description, &mut diagnostics);
+        }
+        if let Some(body) = &briefing.front.body {
+            self.body_html(body, &mut diagnostics);
+        }
+        diagnostics
     }
 
     fn site(&self, syntax_css: bool) -> SiteView {
@@ -493,16 +559,26 @@ impl Renderer<'_, '_> {
     }
 
     /// An annotation as every page shows it, made once per build ([`Self::make_views`]).
-    fn annotation_view(&self, id: AnnotationId) -> &AnnotationView {
-        &self.views[id.index()]
+    fn annotation_view(&self, id: AnnotationId) -> AnnotationRef<'_> {
+        let (view, value) = &self.views[id.index()];
+        AnnotationRef { view, value }
     }
 
-    /// Every annotation's view, in parallel, with its note rendered (`notes`).
-    fn make_views(&self, notes: Vec<Option<String>>) -> Vec<AnnotationView> {
+    /// Every annotation's view and its template value, in parallel, with its note rendered
+    /// (`notes`).
+    fn make_views(
+        &self,
+        notes: Vec<Option<String>>,
+    ) -> anyhow::Result<Vec<(AnnotationView, tera::Value)>> {
         notes
             .into_par_iter()
             .enumerate()
-            .map(|(index, note_html)| self.make_view(AnnotationId::from_index(index), note_html))
+            .map(|(index, note_html)| {
+                let view = self.make_view(AnnotationId::from_index(index), note_html);
+                let value = tera::Value::try_from_serializable(&view)
+                    .context("preparing the data of an annotation")?;
+                Ok((view, value))
+            })
             .collect()
     }
 
@@ -550,7 +626,7 @@ impl Renderer<'_, '_> {
         let briefing = self.briefing;
         let doc = briefing.doc(id);
         let mut diagnostics = Vec::new();
-        let annotations: Vec<&AnnotationView> = doc
+        let annotations: Vec<AnnotationRef<'_>> = doc
             .annotations
             .iter()
             .map(|&a| self.annotation_view(a))
@@ -561,7 +637,7 @@ impl Renderer<'_, '_> {
                 "note.html",
                 &NoteContext {
                     site,
-                    annotation: view,
+                    annotation: *view,
                 },
             )?;
             notes.insert(annotation_id, note);

@@ -111,6 +111,21 @@ pub struct AnnotationView {
     pub original_url: Option<String>,
 }
 
+/// An annotation's view as pages list it: the view, and its template value, made once per
+/// build and shared by every page that shows the annotation (it serialises as the view).
+#[derive(Clone, Copy, Debug)]
+pub struct AnnotationRef<'v> {
+    pub view: &'v AnnotationView,
+    pub value: &'v tera::Value,
+}
+
+impl Serialize for AnnotationRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // tera passes its own values through without converting them again.
+        self.value.serialize(serializer)
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct IndexPage {
     pub site: SiteView,
@@ -135,7 +150,7 @@ pub struct SourcePage<'v> {
     pub body_html: String,
     pub entities: Vec<EntityRefView>,
     pub themes: Vec<ThemeRefView>,
-    pub annotations: Vec<&'v AnnotationView>,
+    pub annotations: Vec<AnnotationRef<'v>>,
     /// Where each theme's annotations fall along the text; none without annotations.
     pub theme_strips: Option<ThemeStripsView>,
 }
@@ -195,7 +210,7 @@ pub struct EntityPage<'v> {
     pub page: PageMeta,
     pub entity: EntityView,
     pub mentions: Vec<MentionGroupView>,
-    pub annotations: Vec<&'v AnnotationView>,
+    pub annotations: Vec<AnnotationRef<'v>>,
     pub related: Vec<EntityRefView>,
     pub themes: Vec<ThemeRefView>,
     /// The entity and its most related entities; none without related entities. `related` is
@@ -226,7 +241,7 @@ pub struct ThemesPage {
 #[derive(Clone, Debug, Serialize)]
 pub struct AnnotationGroupView<'v> {
     pub doc: DocRef,
-    pub annotations: Vec<&'v AnnotationView>,
+    pub annotations: Vec<AnnotationRef<'v>>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -304,7 +319,7 @@ pub struct SearchPage {
 #[derive(Clone, Debug, Serialize)]
 pub struct NoteContext<'v> {
     pub site: &'v SiteView,
-    pub annotation: &'v AnnotationView,
+    pub annotation: AnnotationRef<'v>,
 }
 
 /// A chart drawn at build time as inline SVG (see `render::charts`). The SVG carries no

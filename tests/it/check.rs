@@ -566,3 +566,59 @@ fn theme_tagged_by_an_unanchored_annotation_is_not_called_unused() {
         "an annotation does tag the theme; it failed for another reason:\n{stderr}"
     );
 }
+
+/// `check` finds broken `@/` links without rendering pages; it must report exactly what `build`
+/// reports, wherever the link is: a source body, a note, an entity's or a theme's description,
+/// the front page.
+#[test]
+fn check_reports_the_broken_links_build_reports() {
+    let site = SiteTest::new("build/minimal");
+    let broken = |text: &str, target: &str| format!("{text}\n\nSee [this](@/{target}/).\n");
+    site.edit("content/sources/harbour-report.md", |t| {
+        broken(t, "sources/gone")
+    });
+    site.edit("content/entities/harbour-authority.md", |t| {
+        broken(t, "entities/gone")
+    });
+    site.edit("content/themes/infrastructure.md", |t| {
+        broken(t, "themes/gone")
+    });
+    site.edit("content/_index.md", |t| broken(t, "nowhere"));
+    site.edit("content/annotations/harbour-report.yaml", |t| {
+        t.replacen("note: ", "note: See [this](@/annotations/gone/). ", 1)
+    });
+    let errors = |run: &Run| -> BTreeSet<String> {
+        run.stderr
+            .lines()
+            .filter(|line| {
+                line.starts_with("error[")
+                    || line.starts_with("  --> ")
+                    || line.starts_with(" --> ")
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    let built = site.gloss(&["build"]).assert_code(1);
+    let checked = site.gloss(&["check"]).assert_code(1);
+    let found = errors(&built);
+    for target in [
+        "sources/gone",
+        "entities/gone",
+        "themes/gone",
+        "nowhere",
+        "annotations/gone",
+    ] {
+        assert!(
+            built.stderr.contains(&format!("`@/{target}/`")),
+            "build reports @/{target}/:\n{}",
+            built.stderr
+        );
+    }
+    assert_eq!(
+        errors(&checked),
+        found,
+        "check:\n{}\nbuild:\n{}",
+        checked.stderr,
+        built.stderr
+    );
+}
