@@ -988,18 +988,23 @@ fn fit(text: &str, width: f64, size: f64) -> String {
 
 /// A coordinate with one decimal and no trailing `.0`: deterministic and short.
 fn num(value: f64) -> String {
-    let text = format!("{:.1}", (value * 10.0).round() / 10.0);
-    let text = text.strip_suffix(".0").unwrap_or(&text);
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text.to_string()
+    // Integer arithmetic: float formatting is a measurable share of rendering at scale.
+    let tenths = (value * 10.0).round() as i64;
+    let sign = if tenths < 0 { "-" } else { "" };
+    let magnitude = tenths.unsigned_abs();
+    match magnitude % 10 {
+        _ if magnitude == 0 => "0".to_string(),
+        0 => format!("{sign}{}", magnitude / 10),
+        digit => format!("{sign}{}.{digit}", magnitude / 10),
     }
 }
 
 /// An opacity with two decimals.
 fn num2(value: f64) -> String {
-    format!("{:.2}", (value * 100.0).round() / 100.0)
+    let hundredths = (value * 100.0).round() as i64;
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let magnitude = hundredths.unsigned_abs();
+    format!("{sign}{}.{:02}", magnitude / 100, magnitude % 100)
 }
 
 fn plural(count: usize) -> &'static str {
@@ -1043,6 +1048,10 @@ mod tests {
         assert_eq!(num(-0.04), "0");
         assert_eq!(num(123.456), "123.5");
         assert_eq!(num2(0.181), "0.18");
+        assert_eq!(num2(1.0), "1.00");
+        assert_eq!(num2(0.05), "0.05");
+        assert_eq!(num(-2.46), "-2.5");
+        assert_eq!(num(0.96), "1");
     }
 
     #[test]

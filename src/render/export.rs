@@ -22,7 +22,7 @@ const CONTEXT: &str = "http://www.w3.org/ns/anno.jsonld";
 const QUOTE_CONTEXT_CHARS: usize = 32;
 
 #[derive(Serialize)]
-struct Collection {
+struct Collection<I: Serialize> {
     #[serde(rename = "@context")]
     context: &'static str,
     id: String,
@@ -30,12 +30,12 @@ struct Collection {
     kind: &'static str,
     label: String,
     total: usize,
-    first: Page,
+    first: Page<I>,
     last: String,
 }
 
 #[derive(Serialize)]
-struct Page {
+struct Page<I: Serialize> {
     id: String,
     #[serde(rename = "type")]
     kind: &'static str,
@@ -43,7 +43,26 @@ struct Page {
     part_of: String,
     #[serde(rename = "startIndex")]
     start_index: usize,
-    items: Vec<WebAnnotation>,
+    /// The annotations, each made as it is written ([`Items`]) so the export is never held
+    /// twice in memory.
+    items: I,
+}
+
+/// Every annotation of the briefing in reading order, serialised one by one.
+struct Items<'r, 'a, 'b>(&'r Renderer<'a, 'b>);
+
+impl Serialize for Items<'_, '_, '_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq as _;
+        let briefing = self.0.briefing;
+        let mut seq = serializer.serialize_seq(None)?;
+        for doc in &briefing.docs {
+            for &id in &doc.annotations {
+                seq.serialize_element(&self.0.web_annotation(briefing.annotation(id)))?;
+            }
+        }
+        seq.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -148,25 +167,18 @@ impl Renderer<'_, '_> {
     pub(super) fn annotation_export(&self, site_title: &str) -> anyhow::Result<Vec<u8>> {
         let collection_id = self.urls.absolute("annotations.jsonld");
         let page_id = format!("{collection_id}#page-1");
-        let items: Vec<WebAnnotation> = self
-            .briefing
-            .docs
-            .iter()
-            .flat_map(|doc| &doc.annotations)
-            .map(|&id| self.web_annotation(self.briefing.annotation(id)))
-            .collect();
         let collection = Collection {
             context: CONTEXT,
             id: collection_id.clone(),
             kind: "AnnotationCollection",
             label: format!("Annotations of {site_title}"),
-            total: items.len(),
+            total: self.briefing.docs.iter().map(|d| d.annotations.len()).sum(),
             first: Page {
                 id: page_id.clone(),
                 kind: "AnnotationPage",
                 part_of: collection_id,
                 start_index: 0,
-                items,
+                items: Items(self),
             },
             last: page_id,
         };

@@ -240,8 +240,9 @@ struct Renderer<'r, 'a> {
     tera: &'r tera::Tera,
     urls: Urls<'r>,
     links: LinkContext<'r>,
-    /// Each annotation as pages show it, and as a template value, by annotation index.
-    views: Vec<(AnnotationView, tera::Value)>,
+    /// Each annotation as pages show it (an [`AnnotationView`] as a template value), by
+    /// annotation index.
+    views: Vec<tera::Value>,
 }
 
 /// One rendered page or the problems met while rendering it.
@@ -560,24 +561,21 @@ impl Renderer<'_, '_> {
 
     /// An annotation as every page shows it, made once per build ([`Self::make_views`]).
     fn annotation_view(&self, id: AnnotationId) -> AnnotationRef<'_> {
-        let (view, value) = &self.views[id.index()];
-        AnnotationRef { view, value }
+        AnnotationRef {
+            value: &self.views[id.index()],
+        }
     }
 
     /// Every annotation's view and its template value, in parallel, with its note rendered
     /// (`notes`).
-    fn make_views(
-        &self,
-        notes: Vec<Option<String>>,
-    ) -> anyhow::Result<Vec<(AnnotationView, tera::Value)>> {
+    fn make_views(&self, notes: Vec<Option<String>>) -> anyhow::Result<Vec<tera::Value>> {
         notes
             .into_par_iter()
             .enumerate()
             .map(|(index, note_html)| {
                 let view = self.make_view(AnnotationId::from_index(index), note_html);
-                let value = tera::Value::try_from_serializable(&view)
-                    .context("preparing the data of an annotation")?;
-                Ok((view, value))
+                tera::Value::try_from_serializable(&view)
+                    .context("preparing the data of an annotation")
             })
             .collect()
     }

@@ -111,11 +111,10 @@ pub struct AnnotationView {
     pub original_url: Option<String>,
 }
 
-/// An annotation's view as pages list it: the view, and its template value, made once per
-/// build and shared by every page that shows the annotation (it serialises as the view).
+/// An [`AnnotationView`] as pages list it: its template value, made once per build and shared
+/// by every page that shows the annotation (it serialises as the view).
 #[derive(Clone, Copy, Debug)]
 pub struct AnnotationRef<'v> {
-    pub view: &'v AnnotationView,
     pub value: &'v tera::Value,
 }
 
