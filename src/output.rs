@@ -20,7 +20,7 @@ use crate::render::OutputTree;
 
 /// Name of the file that marks a folder as written by gloss.
 pub const MARKER: &str = ".gloss-output";
-const MARKER_TEXT: &str = "This folder is written by gloss and replaced on every build.\n";
+const MARKER_TEXT: &str = "This folder is written by gloss and replaced on every build. Files (XXH3-128, length, path):\n";
 
 /// Takes the site's files one by one, from several threads at once.
 pub trait Sink: Sync {
@@ -65,8 +65,10 @@ pub struct Staging {
     staging: PathBuf,
     /// The site being replaced, to hard-link unchanged files from.
     previous: Option<PathBuf>,
-    /// Every path written, to find a file/folder clash and to report counts.
-    written: Mutex<Vec<String>>,
+    /// What the previous site's marker says each file held.
+    manifest: Manifest,
+    /// Every file written, to find a file/folder clash, count, and list in the new marker.
+    written: Mutex<Vec<(String, Fingerprint)>>,
     n_bytes: AtomicU64,
     n_linked: AtomicUsize,
     committed: bool,
@@ -120,10 +122,13 @@ impl Staging {
                 .with_context(|| format!("removing stale {}", staging.display()))?;
         }
         fs::create_dir(&staging).with_context(|| format!("creating {}", staging.display()))?;
+        let previous = output_dir.is_dir().then(|| output_dir.to_path_buf());
+        let manifest = previous.as_deref().map(Manifest::read).unwrap_or_default();
         Ok(Staging {
             output_dir: output_dir.to_path_buf(),
             staging,
-            previous: output_dir.is_dir().then(|| output_dir.to_path_buf()),
+            previous,
+            manifest,
             written: Mutex::new(Vec::new()),
             n_bytes: AtomicU64::new(0),
             n_linked: AtomicUsize::new(0),
@@ -133,9 +138,11 @@ impl Staging {
 
     /// Writes the marker and swaps the staging folder in for the output folder.
     pub fn commit(mut self) -> anyhow::Result<WriteStats> {
-        let written = std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
-        check_paths(written.iter().map(String::as_str))?;
-        fs::write(self.staging.join(MARKER), MARKER_TEXT)
+        let mut written =
+            std::mem::take(&mut *self.written.lock().unwrap_or_else(|e| e.into_inner()));
+        check_paths(written.iter().map(|(path, _)| path.as_str()))?;
+        written.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        fs::write(self.staging.join(MARKER), Manifest::text(&written))
             .with_context(|| format!("writing {}", self.staging.join(MARKER).display()))?;
         let output_dir = &self.output_dir;
         let parent = output_dir
@@ -177,20 +184,98 @@ impl Staging {
         })
     }
 
-    fn record(&self, path: &str) {
+    fn record(&self, path: &str, fingerprint: Fingerprint) {
         self.written
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(path.to_string());
+            .push((path.to_string(), fingerprint));
+    }
+
+    /// The previous site's copy of `path` when it holds exactly `fingerprint`'s bytes, as its
+    /// marker recorded them, and nobody has touched it since (it is no newer than the marker).
+    fn unchanged(&self, path: &str, fingerprint: Fingerprint) -> Option<PathBuf> {
+        let previous = self.previous.as_ref()?.join(path);
+        if self.manifest.files.get(path) != Some(&fingerprint) {
+            return None;
+        }
+        let meta = fs::symlink_metadata(&previous).ok()?;
+        let untouched = meta.is_file()
+            && meta.len() == fingerprint.len
+            && meta
+                .modified()
+                .ok()
+                .zip(self.manifest.written)
+                .is_some_and(|(m, w)| m <= w);
+        untouched.then_some(previous)
+    }
+}
+
+/// A file's length and content hash (XXH3, 128 bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Fingerprint {
+    len: u64,
+    hash: u128,
+}
+
+impl Fingerprint {
+    fn of(bytes: &[u8]) -> Self {
+        Fingerprint {
+            len: bytes.len() as u64,
+            hash: xxhash_rust::xxh3::xxh3_128(bytes),
+        }
+    }
+}
+
+/// The marker file: the notice, then one line per file gloss wrote (`<hash> <length> <path>`),
+/// so the next build can tell unchanged files without reading them.
+#[derive(Debug, Default)]
+struct Manifest {
+    files: std::collections::HashMap<String, Fingerprint>,
+    /// When the marker was written: a file modified later was edited by hand.
+    written: Option<std::time::SystemTime>,
+}
+
+impl Manifest {
+    fn read(output_dir: &Path) -> Manifest {
+        let path = output_dir.join(MARKER);
+        let Ok(text) = fs::read_to_string(&path) else {
+            return Manifest::default();
+        };
+        let files = text
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let mut parts = line.splitn(3, ' ');
+                let hash = u128::from_str_radix(parts.next()?, 16).ok()?;
+                let len = parts.next()?.parse().ok()?;
+                Some((parts.next()?.to_string(), Fingerprint { len, hash }))
+            })
+            .collect();
+        Manifest {
+            files,
+            written: fs::metadata(&path).and_then(|m| m.modified()).ok(),
+        }
+    }
+
+    fn text(written: &[(String, Fingerprint)]) -> String {
+        let mut text = String::from(MARKER_TEXT);
+        for (path, fingerprint) in written {
+            text.push_str(&format!(
+                "{:032x} {} {path}\n",
+                fingerprint.hash, fingerprint.len
+            ));
+        }
+        text
     }
 }
 
 impl Sink for Staging {
     fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
         check_plain(path)?;
-        self.record(path);
+        let fingerprint = Fingerprint::of(&bytes);
+        self.record(path, fingerprint);
         let target = self.staging.join(path);
-        let old = self.previous.as_ref().map(|previous| previous.join(path));
+        let old = self.unchanged(path, fingerprint);
         self.n_bytes
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         match write_or_link(&target, &bytes, old.as_deref()) {
@@ -204,7 +289,7 @@ impl Sink for Staging {
                 // A file where a folder must go (or the reverse) fails here or at another path
                 // first, depending on the order; name the clash rather than the I/O error.
                 let written = self.written.lock().unwrap_or_else(|e| e.into_inner());
-                check_paths(written.iter().map(String::as_str))?;
+                check_paths(written.iter().map(|(path, _)| path.as_str()))?;
                 Err(err).with_context(|| format!("writing {}", target.display()))
             }
         }
@@ -275,20 +360,17 @@ fn check_paths<'p>(paths: impl Iterator<Item = &'p str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `target`, or hard-links `previous` there when it holds exactly these bytes:
-/// an unchanged page keeps its modification time (rsync and HTTP caches see it unchanged) and
-/// costs no copy. Falls back to writing when linking fails (another file system, no support).
-/// Creates `target`'s folder when missing. `Ok(true)` when it linked.
-fn write_or_link(target: &Path, bytes: &[u8], previous: Option<&Path>) -> std::io::Result<bool> {
+/// Writes `bytes` to `target`, or hard-links `unchanged` (the previous site's copy, known to
+/// hold these bytes) there: an unchanged page keeps its modification time (rsync and HTTP
+/// caches see it unchanged) and costs no copy. Falls back to writing when linking fails
+/// (another file system, no support). Creates `target`'s folder when missing. `Ok(true)` when
+/// it linked.
+fn write_or_link(target: &Path, bytes: &[u8], unchanged: Option<&Path>) -> std::io::Result<bool> {
     let create_folder = || match target.parent() {
         Some(folder) => fs::create_dir_all(folder),
         None => Ok(()),
     };
-    if let Some(previous) = previous
-        && fs::symlink_metadata(previous)
-            .is_ok_and(|meta| meta.is_file() && meta.len() == bytes.len() as u64)
-        && fs::read(previous).is_ok_and(|old| old == bytes)
-    {
+    if let Some(previous) = unchanged {
         let linked = match fs::hard_link(previous, target) {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 create_folder()?;
@@ -308,4 +390,96 @@ fn write_or_link(target: &Path, bytes: &[u8], previous: Option<&Path>) -> std::i
         other => other?,
     }
     Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::MetadataExt as _;
+
+    use super::*;
+
+    fn build(output: &Path, files: &[(&str, &str)]) -> WriteStats {
+        let staging = Staging::open(output, false).expect("open");
+        for (path, text) in files {
+            staging.put(path, text.as_bytes().to_vec()).expect("put");
+        }
+        staging.commit().expect("commit")
+    }
+
+    #[test]
+    fn unchanged_files_keep_their_inode_and_changed_ones_are_rewritten() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = dir.path().join("public");
+        build(&output, &[("a/index.html", "same"), ("b.css", "old")]);
+        let inode = |p: &str| fs::metadata(output.join(p)).expect("stat").ino();
+        let (a, b) = (inode("a/index.html"), inode("b.css"));
+        let stats = build(&output, &[("a/index.html", "same"), ("b.css", "new")]);
+        assert_eq!(stats.n_unchanged, 1);
+        assert_eq!(inode("a/index.html"), a, "unchanged: the same file, linked");
+        assert_ne!(inode("b.css"), b);
+        assert_eq!(
+            fs::read_to_string(output.join("b.css")).expect("read"),
+            "new"
+        );
+    }
+
+    #[test]
+    fn a_file_edited_by_hand_after_the_build_is_written_again() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = dir.path().join("public");
+        build(&output, &[("page.html", "gloss")]);
+        // Same length, other bytes, newer than the marker.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(output.join("page.html"), "hand!").expect("edit");
+        let stats = build(&output, &[("page.html", "gloss")]);
+        assert_eq!(stats.n_unchanged, 0);
+        assert_eq!(
+            fs::read_to_string(output.join("page.html")).expect("read"),
+            "gloss"
+        );
+    }
+
+    #[test]
+    fn a_dropped_staging_leaves_the_previous_site_and_no_folder_behind() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = dir.path().join("public");
+        build(&output, &[("index.html", "v1")]);
+        let staging = Staging::open(&output, false).expect("open");
+        staging.put("index.html", b"v2".to_vec()).expect("put");
+        drop(staging);
+        assert_eq!(
+            fs::read_to_string(output.join("index.html")).expect("read"),
+            "v1"
+        );
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["public"]);
+    }
+
+    #[test]
+    fn a_file_where_a_folder_must_go_is_named() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let staging = Staging::open(&dir.path().join("public"), false).expect("open");
+        staging.put("sources", b"x".to_vec()).expect("put");
+        let err = staging
+            .put("sources/a/index.html", b"y".to_vec())
+            .expect_err("a clash");
+        assert!(
+            format!("{err:#}")
+                .contains("both a file `sources` and the file `sources/a/index.html`"),
+            "{err:#}"
+        );
+    }
+
+    #[test]
+    fn a_folder_without_the_marker_is_not_replaced_unless_forced() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = dir.path().join("public");
+        fs::create_dir(&output).expect("mkdir");
+        fs::write(output.join("mine.txt"), "keep").expect("write");
+        assert!(Staging::open(&output, false).is_err());
+        assert!(Staging::open(&output, true).is_ok());
+    }
 }

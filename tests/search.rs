@@ -1,5 +1,6 @@
-//! Search: the seed briefing, built for a sub-path, ships a Pagefind bundle under `pagefind/` and
-//! a search page whose form and script point at it under the base path.
+//! Search: the seed briefing, built for a sub-path, ships gloss's sharded search index under
+//! `search-index/` (docs/search.md) and a search page whose form and script point at it under
+//! the base path.
 //! The browser side (typing a query, filters) is `tests/browser/search.sh`.
 
 use std::collections::BTreeMap;
@@ -10,6 +11,8 @@ use scraper::{Html, Selector};
 
 const BASE_URL: &str = "https://example.github.io/briefing/";
 const BASE_PATH: &str = "/briefing/";
+/// Where the search index is, under the site's root.
+const INDEX_DIR: &str = "search-index";
 
 /// Builds the repository's own briefing (the seed) into `out` for [`BASE_URL`].
 fn build_seed(out: &Path) {
@@ -57,49 +60,169 @@ fn attribute(html: &Html, selector: &str, name: &str) -> String {
         .to_string()
 }
 
+fn json(path: &Path) -> serde_json::Value {
+    let bytes = std::fs::read(path).unwrap_or_else(|_| panic!("{} is written", path.display()));
+    serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("{} is JSON", path.display()))
+}
+
+/// The search index as the search page's script reads it.
+struct Index {
+    dir: PathBuf,
+    meta: serde_json::Value,
+}
+
+impl Index {
+    fn open(site: &Path) -> Index {
+        let dir = site.join(INDEX_DIR);
+        let meta = json(&dir.join("meta.json"));
+        Index { dir, meta }
+    }
+
+    fn keys(&self) -> Vec<String> {
+        serde_json::from_value(self.meta["terms"]["keys"].clone()).expect("meta lists the keys")
+    }
+
+    /// The file name of a shard key, as `shardFileName` in search.js makes it.
+    fn shard_path(&self, key: &str) -> PathBuf {
+        let mut name = String::new();
+        for c in key.chars() {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                name.push(c);
+            } else {
+                name.push_str(&format!("_{:06x}", u32::from(c)));
+            }
+        }
+        self.dir.join("terms").join(format!("{name}.json"))
+    }
+
+    /// Record ids of the records that have exactly the term `word`.
+    fn records_with(&self, word: &str) -> Vec<u64> {
+        let keys = self.keys();
+        let key = keys
+            .iter()
+            .filter(|key| word.starts_with(key.as_str()))
+            .max_by_key(|key| key.len())
+            .unwrap_or_else(|| panic!("a shard holds `{word}`"));
+        let shard = json(&self.shard_path(key));
+        let flat: Vec<u64> = serde_json::from_value(shard[word].clone())
+            .unwrap_or_else(|_| panic!("`{word}` is in its shard"));
+        let mut record = 0;
+        flat.chunks(2)
+            .map(|pair| {
+                record += pair[0];
+                record
+            })
+            .collect()
+    }
+
+    fn record(&self, id: u64) -> serde_json::Value {
+        let per_chunk = self.meta["records_per_chunk"].as_u64().expect("chunk size");
+        let chunk = json(&self.dir.join(format!("records/{}.json", id / per_chunk)));
+        chunk[(id % per_chunk) as usize].clone()
+    }
+}
+
 #[test]
-fn seed_build_ships_the_pagefind_bundle() {
+fn seed_build_ships_a_sharded_search_index() {
     let temp = tempfile::tempdir().expect("temp dir");
     let out = temp.path().join("site");
     build_seed(&out);
-    let bundle = out.join("pagefind");
-    for file in ["pagefind.js", "pagefind-worker.js", "pagefind-entry.json"] {
-        assert!(bundle.join(file).is_file(), "pagefind/{file} is written");
-    }
-    let entry: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(bundle.join("pagefind-entry.json")).expect("entry is readable"),
-    )
-    .expect("entry is JSON");
-    let english = &entry["languages"]["en"];
-    let hash = english["hash"].as_str().expect("the `en` index has a hash");
-    assert!(bundle.join(format!("pagefind.{hash}.pf_meta")).is_file());
-    let wasm = english["wasm"].as_str().expect("`en` has stemming");
-    assert!(bundle.join(format!("wasm.{wasm}.pagefind")).is_file());
-    for (folder, extension) in [
-        ("index", "pf_index"),
-        ("filter", "pf_filter"),
-        ("fragment", "pf_fragment"),
-    ] {
-        let chunks: Vec<_> = std::fs::read_dir(bundle.join(folder))
-            .unwrap_or_else(|_| panic!("pagefind/{folder}/ is written"))
-            .map(|entry| entry.expect("directory entry").path())
-            .collect();
+    let index = Index::open(&out);
+    assert_eq!(index.meta["format"], 1);
+    let keys = index.keys();
+    assert!(!keys.is_empty());
+    for key in &keys {
         assert!(
-            !chunks.is_empty()
-                && chunks
-                    .iter()
-                    .all(|p| p.extension().is_some_and(|e| e == extension)),
-            "pagefind/{folder}/ holds .{extension} files"
+            index.shard_path(key).is_file(),
+            "the shard of `{key}` is written"
+        );
+    }
+    let n_records = index.meta["records"].as_u64().expect("a record count");
+    let per_chunk = index.meta["records_per_chunk"]
+        .as_u64()
+        .expect("chunk size");
+    for chunk in 0..n_records.div_ceil(per_chunk) {
+        assert!(index.dir.join(format!("records/{chunk}.json")).is_file());
+    }
+    for name in ["theme", "entity"] {
+        let chunks = index.meta["filters"][name]["chunks"]
+            .as_u64()
+            .expect("a chunk count");
+        for chunk in 0..chunks {
+            assert!(
+                index
+                    .dir
+                    .join(format!("filters/{name}/{chunk}.json"))
+                    .is_file()
+            );
+        }
+    }
+    for (path, bytes) in files_under(&index.dir) {
+        assert!(
+            serde_json::from_slice::<serde_json::Value>(&bytes).is_ok(),
+            "{} is JSON",
+            path.display()
         );
     }
     assert!(
-        !bundle.join("pagefind-ui.js").exists(),
-        "Pagefind's own UI is not shipped: the site theme has its own"
+        !out.join("pagefind").exists(),
+        "no Pagefind bundle is shipped"
     );
 }
 
 #[test]
-fn search_page_points_at_the_bundle_under_the_base_path() {
+fn maia_is_found_in_the_source_the_entity_and_annotations() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let out = temp.path().join("site");
+    build_seed(&out);
+    let index = Index::open(&out);
+    let records: Vec<serde_json::Value> = index
+        .records_with("maia")
+        .into_iter()
+        .map(|id| index.record(id))
+        .collect();
+    let has = |kind: &str, url: &str| {
+        records
+            .iter()
+            .any(|record| record["type"] == kind && record["url"] == url)
+    };
+    assert!(has("source", "/sources/microsoft-dual-track-strategy/"));
+    assert!(has("entity", "/entities/maia/"));
+    assert!(has(
+        "annotation",
+        "/sources/microsoft-dual-track-strategy/#ann-s2-maia-chip"
+    ));
+    let annotation = records
+        .iter()
+        .find(|record| record["url"] == "/sources/microsoft-dual-track-strategy/#ann-s2-maia-chip")
+        .expect("the annotation is a result");
+    assert!(
+        annotation["text"]
+            .as_str()
+            .is_some_and(|text| text.contains("Maia")),
+        "its text, from which the excerpt is cut, shows the word"
+    );
+    assert!(annotation["meta"]["source"].is_string());
+}
+
+#[test]
+fn each_type_is_a_range_of_records_of_that_type() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let out = temp.path().join("site");
+    build_seed(&out);
+    let index = Index::open(&out);
+    for kind in ["source", "entity", "theme", "annotation"] {
+        let range: [u64; 2] =
+            serde_json::from_value(index.meta["types"][kind].clone()).expect("a range per type");
+        assert!(range[0] < range[1], "the seed has records of type {kind}");
+        for id in range[0]..range[1] {
+            assert_eq!(index.record(id)["type"], kind);
+        }
+    }
+}
+
+#[test]
+fn search_page_points_at_the_index_under_the_base_path() {
     let temp = tempfile::tempdir().expect("temp dir");
     let out = temp.path().join("site");
     build_seed(&out);
@@ -108,8 +231,8 @@ fn search_page_points_at_the_bundle_under_the_base_path() {
     );
     let form = "form#search-form";
     assert_eq!(
-        attribute(&page, form, "data-bundle-path"),
-        format!("{BASE_PATH}pagefind/")
+        attribute(&page, form, "data-index-path"),
+        format!("{BASE_PATH}{INDEX_DIR}/")
     );
     assert_eq!(attribute(&page, form, "data-base-path"), BASE_PATH);
     assert_eq!(
@@ -173,7 +296,7 @@ fn two_builds_give_byte_identical_search_files() {
     assert_eq!(
         first.keys().collect::<Vec<_>>(),
         second.keys().collect::<Vec<_>>(),
-        "same file names (Pagefind names chunks by content hash)"
+        "same file names"
     );
     for (path, bytes) in &first {
         assert!(

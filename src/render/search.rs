@@ -1,38 +1,66 @@
-//! Search: the full-text index of the briefing, built at build time with Pagefind, and the
-//! search page that queries it in the browser.
+//! Search: the full-text index of the briefing, built at build time, and the search page that
+//! queries it in the browser.
 //!
-//! Owns what is searchable and how it can be filtered. Input: the [`Briefing`]. Output: one
-//! [`SearchRecord`] per source, entity, theme and annotation, built from the model rather than by
-//! re-reading rendered pages, each with the filters `type`, `theme` (theme titles) and `entity`
-//! (entity names); Pagefind turns them into its bundle (index chunks, filters, fragments,
-//! `pagefind.js` and its WebAssembly) under [`BUNDLE_DIR`] of the `OutputTree`.
-//! Pagefind runs in memory here: no disk I/O and nothing loaded from other hosts at run time.
-//! Must not: decide how results look. That is `search.html` and the site theme's `search.js`.
+//! Owns what is searchable, how it can be filtered, how text becomes terms, and the index format
+//! (docs/search.md). Input: the [`Briefing`]. Output: one [`SearchRecord`] per source, entity,
+//! theme and annotation, built from the model rather than by re-reading rendered pages, each with
+//! the filters `type`, `theme` (theme titles) and `entity` (entity names); [`bundle`] turns them
+//! into a sharded index of plain JSON files under [`BUNDLE_DIR`] of the `OutputTree`:
+//! `meta.json`, term shards keyed by the terms' first characters, record chunks and filter
+//! chunks, so that the browser downloads only the shards a query needs.
+//! Must not: decide how results look or rank them at query time. That is `search.html` and the
+//! site theme's `search.js`, which folds and splits a query exactly as `fold_into` and
+//! `for_each_word` do here.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::Hasher;
+use std::ops::Range;
+use std::sync::Arc;
 
-use anyhow::Context as _;
+use rayon::prelude::*;
+use serde::Serialize;
 
 use super::views::{EntityGroupView, EntityRefView, SearchPage, SearchTypeView, SiteView};
 use super::{OutputTree, Renderer, flatten_whitespace, kind_label};
 use crate::anchor::ReaderText;
 use crate::files::Files;
-use crate::model::{Briefing, EntityId, EntityKind, ThemeId};
+use crate::model::{Briefing, Doc, Entity, EntityId, EntityKind, ThemeId};
 
-/// Folder of the Pagefind bundle in the output, relative to the site's root.
-pub const BUNDLE_DIR: &str = "pagefind/";
+/// Folder of the search index in the output, relative to the site's root. Not `search/`: that
+/// folder holds the search page.
+pub const BUNDLE_DIR: &str = "search-index/";
 
-/// Files of the bundle that gloss does not publish: Pagefind's ready-made search interfaces
-/// and its highlighter. The site theme brings its own small interface on top of `pagefind.js`.
-const UNUSED_BUNDLE_FILES: [&str; 7] = [
-    "pagefind-ui.js",
-    "pagefind-ui.css",
-    "pagefind-modular-ui.js",
-    "pagefind-modular-ui.css",
-    "pagefind-component-ui.js",
-    "pagefind-component-ui.css",
-    "pagefind-highlight.js",
-];
+/// Version of the index format in `meta.json`; a client refuses an index it does not know.
+const FORMAT: u32 = 1;
+/// Records per `records/<n>.json` file. The client fetches the chunks of the results it shows,
+/// so a chunk is a few dozen kilobytes at most.
+const RECORDS_PER_CHUNK: usize = 64;
+/// Term shards are keyed by the terms' first two characters; a shard bigger than this is split
+/// by the next character, down to [`MAX_SHARD_KEY_CHARS`].
+const FIRST_KEY_CHARS: usize = 2;
+const MAX_SHARD_KEY_CHARS: usize = 6;
+const SHARD_TARGET_BYTES: usize = 32 * 1024;
+/// Words are cut to this many characters, here and in the client, so that one long token (a
+/// hash, a run-together URL) cannot bloat a shard.
+const MAX_TERM_CHARS: usize = 40;
+/// How many times a title word counts against a word of the text.
+const TITLE_BOOST: u32 = 5;
+/// BM25's saturation and length normalisation, and the scale of the stored integer weights
+/// (1 to 99).
+const BM25_K1: f32 = 1.2;
+const BM25_B: f32 = 0.75;
+const WEIGHT_SCALE: f32 = 99.0 / (BM25_K1 + 1.0);
+/// The text stored with a record, from which the client cuts an excerpt around the first match:
+/// the start of a page's text, and more of an annotation's, its quote and its note, where a
+/// reader's word was most likely found.
+const TEXT_MAX_CHARS: usize = 240;
+const ANNOTATION_TEXT_MAX_CHARS: usize = 600;
+/// Record ids per filter file, about: `filters/<name>/<n>.json` holds the values whose hash
+/// falls in chunk `n`.
+const FILTER_IDS_PER_CHUNK: usize = 8192;
+/// The filters whose values live in filter files. `type` is a range of record ids in
+/// `meta.json`, as records are stored by type.
+const FILTER_NAMES: [&str; 2] = ["theme", "entity"];
 
 /// What a search result is, as the `type` filter names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,29 +104,28 @@ pub struct SearchRecord {
     /// Where the result leads, from the site's root without the base path
     /// (`/sources/a/#ann-b`); the search page's script puts the base path in front.
     pub url: String,
+    /// Its words count more than those of `content`. Shown as the result's link; an annotation's title
+    /// is its quote, shown shortened and in quotation marks.
     pub title: String,
-    /// The text that is searched and quoted in excerpts: what a reader sees, not Markdown.
+    /// The rest of the text that is searched and quoted in excerpts: what a reader sees, not
+    /// Markdown.
     pub content: String,
     pub kind: RecordKind,
-    /// Shown with the result: the entity kind or annotation kind, and an annotation's source.
-    pub meta: BTreeMap<&'static str, String>,
+    pub meta: RecordMeta,
     /// Titles of the themes the record belongs to.
-    pub themes: BTreeSet<String>,
+    pub themes: BTreeSet<Arc<str>>,
     /// Names of the entities the record mentions or is tagged with.
-    pub entities: BTreeSet<String>,
-    /// Places in the page that are results of their own (Pagefind's sub-results): a source's
-    /// annotations, at `#ann-<id>`. One record per page with its annotations inside keeps the
-    /// number of records (and of Pagefind fragments) to the number of pages.
-    pub anchors: Vec<SearchAnchor>,
+    pub entities: BTreeSet<Arc<str>>,
 }
 
-/// A passage of a record's page that is a result of its own, found by the words of `content`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SearchAnchor {
-    /// The element id in the page (`ann-…`).
-    pub id: String,
-    pub title: String,
-    pub content: String,
+/// Shown with a result: an entity's kind; an annotation's kind, claim status, number and source.
+/// Shared strings, so that the thousands of records cost few allocations to make and to drop.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RecordMeta {
+    pub kind: Option<&'static str>,
+    pub status: Option<&'static str>,
+    pub number: Option<usize>,
+    pub source: Option<Arc<str>>,
 }
 
 impl SearchRecord {
@@ -108,139 +135,210 @@ impl SearchRecord {
             title,
             content,
             kind,
-            meta: BTreeMap::new(),
+            meta: RecordMeta::default(),
             themes: BTreeSet::new(),
             entities: BTreeSet::new(),
-            anchors: Vec::new(),
         }
     }
 
-    /// `type` is the record's kind, then `annotation` when it holds annotations, so that the
-    /// filter `type = annotation` keeps the pages whose annotations are sub-results.
-    fn filters(&self) -> BTreeMap<String, Vec<String>> {
-        let mut filters = BTreeMap::new();
-        let mut types = vec![self.kind.as_str().to_string()];
-        if !self.anchors.is_empty() && self.kind != RecordKind::Annotation {
-            types.push(RecordKind::Annotation.as_str().to_string());
+    /// The values of a filter of [`FILTER_NAMES`].
+    fn filter_values(&self, name: &str) -> &BTreeSet<Arc<str>> {
+        match name {
+            "theme" => &self.themes,
+            "entity" => &self.entities,
+            _ => unreachable!("FILTER_NAMES lists `theme` and `entity` only"),
         }
-        filters.insert("type".to_string(), types);
-        if !self.themes.is_empty() {
-            filters.insert("theme".to_string(), self.themes.iter().cloned().collect());
-        }
-        if !self.entities.is_empty() {
-            filters.insert(
-                "entity".to_string(),
-                self.entities.iter().cloned().collect(),
-            );
-        }
-        filters
     }
 }
 
-/// Every record of the briefing, in a fixed order: sources (each with its annotations as
-/// anchors), entities, themes.
+/// Every record of the briefing, in a fixed order: sources, entities, themes, then the
+/// annotations, by source and in reading order.
 pub fn records(briefing: &Briefing<'_>, files: &Files) -> Vec<SearchRecord> {
-    let theme_title = |id: ThemeId| briefing.theme(id).title.clone();
-    let entity_name = |id: EntityId| briefing.entity(id).name.clone();
-    let mut records =
-        Vec::with_capacity(briefing.docs.len() + briefing.entities.len() + briefing.themes.len());
-
-    for doc in &briefing.docs {
-        let mut content = vec![as_sentence(&doc.title)];
-        for line in [&doc.publisher, &doc.author, &doc.summary]
-            .into_iter()
-            .flatten()
-        {
-            content.push(as_sentence(line));
-        }
-        content.push(doc.reader.text.clone());
-        let mut record = SearchRecord::new(
-            RecordKind::Source,
-            format!("/sources/{}/", doc.slug),
-            doc.title.clone(),
-            content.join("\n"),
-        );
-        for &mention in &doc.mentions {
-            record
-                .entities
-                .insert(entity_name(briefing.mention(mention).entity));
-        }
-        for &annotation in &doc.annotations {
-            let annotation = briefing.annotation(annotation);
-            record
-                .entities
-                .extend(annotation.entities.iter().map(|&e| entity_name(e)));
-            record
-                .themes
-                .extend(annotation.themes.iter().map(|&t| theme_title(t)));
-            let quote = flatten_whitespace(&doc.reader.text[annotation.range.clone()]);
-            let quote = quote.trim();
-            let note = annotation
-                .note
-                .as_ref()
-                .map(|note| ReaderText::extract(&note.value).text)
-                .unwrap_or_default();
-            record.anchors.push(SearchAnchor {
-                id: format!("ann-{}", annotation.id),
-                title: format!("“{}”", shorten(quote, 90)),
-                content: format!("{quote}\n{note}"),
-            });
-        }
-        records.push(record);
-    }
-
-    for entity in &briefing.entities {
-        let description = ReaderText::extract(entity.description.text(files)).text;
-        // `aliases` starts with the name itself.
-        let content = match entity.aliases.get(1..) {
-            Some(others) if !others.is_empty() => {
-                format!(
-                    "{} (also {}).\n{description}",
-                    entity.name,
-                    others.join(", ")
-                )
-            }
-            _ => format!("{}.\n{description}", entity.name),
-        };
-        let mut record = SearchRecord::new(
-            RecordKind::Entity,
-            format!("/entities/{}/", entity.slug),
-            entity.name.clone(),
-            content,
-        );
-        record.meta.insert("kind", entity.kind.as_str().to_string());
-        record.entities.insert(entity.name.clone());
-        record
+    let names = Names {
+        themes: briefing
             .themes
-            .extend(entity.themes.iter().map(|&(t, _)| theme_title(t)));
-        records.push(record);
+            .iter()
+            .map(|theme| Arc::from(theme.title.as_str()))
+            .collect(),
+        entities: briefing
+            .entities
+            .iter()
+            .map(|entity| Arc::from(entity.name.as_str()))
+            .collect(),
+    };
+    // Sources with their annotations, and entities, in parallel: extracting the text of every
+    // note and description is most of the work.
+    let (docs, entities): (Vec<(SearchRecord, Vec<SearchRecord>)>, Vec<SearchRecord>) = rayon::join(
+        || {
+            briefing
+                .docs
+                .par_iter()
+                .map(|doc| doc_records(briefing, doc, &names))
+                .collect()
+        },
+        || {
+            briefing
+                .entities
+                .par_iter()
+                .enumerate()
+                .map(|(index, entity)| entity_record(index, entity, files, &names))
+                .collect()
+        },
+    );
+    let mut records = Vec::with_capacity(
+        briefing.docs.len()
+            + briefing.entities.len()
+            + briefing.themes.len()
+            + briefing.annotations.len(),
+    );
+    let mut annotation_records = Vec::with_capacity(briefing.annotations.len());
+    for (doc, annotations) in docs {
+        records.push(doc);
+        annotation_records.extend(annotations);
     }
+    records.extend(entities);
 
-    for theme in &briefing.themes {
+    for (index, theme) in briefing.themes.iter().enumerate() {
         let description = ReaderText::extract(theme.description.text(files)).text;
         let mut record = SearchRecord::new(
             RecordKind::Theme,
             format!("/themes/{}/", theme.slug),
             theme.title.clone(),
-            format!("{}\n{description}", as_sentence(&theme.title)),
+            description,
         );
-        record.themes.insert(theme.title.clone());
+        record.themes.insert(names.themes[index].clone());
         for &annotation in &theme.annotations {
             record.entities.extend(
                 briefing
                     .annotation(annotation)
                     .entities
                     .iter()
-                    .map(|&e| entity_name(e)),
+                    .map(|&e| names.entity(e)),
             );
         }
         records.push(record);
     }
 
+    records.append(&mut annotation_records);
     records
 }
 
-/// `line` ending in punctuation, so that excerpts read as sentences where a title runs into the
+/// Theme titles and entity names, shared by the records that name them.
+struct Names {
+    themes: Vec<Arc<str>>,
+    entities: Vec<Arc<str>>,
+}
+
+impl Names {
+    fn theme(&self, id: ThemeId) -> Arc<str> {
+        self.themes[id.index()].clone()
+    }
+
+    fn entity(&self, id: EntityId) -> Arc<str> {
+        self.entities[id.index()].clone()
+    }
+}
+
+/// The record of a source and those of its annotations.
+fn doc_records(
+    briefing: &Briefing<'_>,
+    doc: &Doc<'_>,
+    names: &Names,
+) -> (SearchRecord, Vec<SearchRecord>) {
+    let mut content = Vec::new();
+    for line in [&doc.publisher, &doc.author, &doc.summary]
+        .into_iter()
+        .flatten()
+    {
+        content.push(as_sentence(line));
+    }
+    content.push(doc.reader.text.clone());
+    let mut record = SearchRecord::new(
+        RecordKind::Source,
+        format!("/sources/{}/", doc.slug),
+        doc.title.clone(),
+        content.join("\n"),
+    );
+    for &mention in &doc.mentions {
+        record
+            .entities
+            .insert(names.entity(briefing.mention(mention).entity));
+    }
+    let source_title: Arc<str> = Arc::from(doc.title.as_str());
+    let mut annotations = Vec::with_capacity(doc.annotations.len());
+    for &annotation in &doc.annotations {
+        let annotation = briefing.annotation(annotation);
+        record
+            .entities
+            .extend(annotation.entities.iter().map(|&e| names.entity(e)));
+        record
+            .themes
+            .extend(annotation.themes.iter().map(|&t| names.theme(t)));
+
+        let quote = flatten_whitespace(&doc.reader.text[annotation.range.clone()]);
+        let note = annotation
+            .note
+            .as_ref()
+            .map(|note| ReaderText::extract(&note.value).text)
+            .unwrap_or_default();
+        let mut item = SearchRecord::new(
+            RecordKind::Annotation,
+            format!("/sources/{}/#ann-{}", doc.slug, annotation.id),
+            quote.trim().to_string(),
+            note,
+        );
+        item.meta = RecordMeta {
+            kind: Some(annotation.kind.as_str()),
+            status: annotation.status.map(|status| status.as_str()),
+            number: Some(annotation.number),
+            source: Some(source_title.clone()),
+        };
+        item.themes
+            .extend(annotation.themes.iter().map(|&t| names.theme(t)));
+        item.entities
+            .extend(annotation.entities.iter().map(|&e| names.entity(e)));
+        // An entity named inside the quote is one the annotation is about, tagged or not.
+        for &mention in &doc.mentions {
+            let mention = briefing.mention(mention);
+            if annotation.range.start <= mention.range.start
+                && mention.range.end <= annotation.range.end
+            {
+                item.entities.insert(names.entity(mention.entity));
+            }
+        }
+        annotations.push(item);
+    }
+    (record, annotations)
+}
+
+fn entity_record(index: usize, entity: &Entity, files: &Files, names: &Names) -> SearchRecord {
+    let description = ReaderText::extract(entity.description.text(files)).text;
+    // `aliases` starts with the name itself.
+    let content = match entity.aliases.get(1..) {
+        Some(others) if !others.is_empty() => {
+            format!(
+                "{} (also {}).\n{description}",
+                entity.name,
+                others.join(", ")
+            )
+        }
+        _ => format!("{}.\n{description}", entity.name),
+    };
+    let mut record = SearchRecord::new(
+        RecordKind::Entity,
+        format!("/entities/{}/", entity.slug),
+        entity.name.clone(),
+        content,
+    );
+    record.meta.kind = Some(entity.kind.as_str());
+    record.entities.insert(names.entities[index].clone());
+    record
+        .themes
+        .extend(entity.themes.iter().map(|&(t, _)| names.theme(t)));
+    record
+}
+
+/// `line` ending in punctuation, so that excerpts read as sentences where a line runs into the
 /// text after it.
 fn as_sentence(line: &str) -> String {
     let line = line.trim();
@@ -253,148 +351,875 @@ fn as_sentence(line: &str) -> String {
 /// `text` cut at a word boundary to at most about `max_chars` characters, with an ellipsis when
 /// something was cut.
 fn shorten(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
+    let Some((cut, _)) = text.char_indices().nth(max_chars) else {
         return text.to_string();
-    }
-    let cut = text
-        .char_indices()
-        .nth(max_chars)
-        .map_or(text.len(), |(index, _)| index);
+    };
     let head = &text[..cut];
-    let head = match head.rfind(' ') {
+    let head = match head.rfind(char::is_whitespace) {
         Some(space) if space > 0 => &head[..space],
         _ => head,
     };
-    format!("{}…", head.trim_end_matches([',', ';', ':', '.', ' ']))
+    format!(
+        "{}…",
+        head.trim_end_matches(|c: char| matches!(c, ',' | ';' | ':' | '.') || c.is_whitespace())
+    )
 }
 
-/// Indexes `records` with Pagefind and returns its bundle: paths relative to the site's root
-/// (under [`BUNDLE_DIR`]) and their bytes. File names inside are content hashes, so the same
-/// records give the same files.
-pub fn bundle(
-    records: Vec<SearchRecord>,
-    language: &str,
-) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
-    // Pagefind's API is async and needs a tokio runtime. Indexing runs on a thread of its own
-    // so that a caller already inside a runtime (`serve` rebuilding) cannot nest runtimes.
-    // Pagefind's script looks the index up by the page's `lang`, lowercased (falling back to
-    // the language before `-`, then to the biggest index).
-    let language = language.to_lowercase();
-    let files = std::thread::scope(|scope| {
-        scope
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .context("starting the search indexer")?;
-                runtime.block_on(index(records, language))
-            })
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })?;
-    let mut bundle = BTreeMap::new();
-    for file in files {
-        let name = file.filename.to_string_lossy().replace('\\', "/");
-        if UNUSED_BUNDLE_FILES.contains(&name.as_str()) {
-            continue;
+/// `parts` joined by a space, with each run of whitespace as one space, trimmed, and cut at a
+/// word boundary to at most about `max_chars` characters with an ellipsis when something was
+/// cut: [`shorten`] after [`flatten_whitespace`], in one pass that stops at the cut.
+fn excerpt_text(parts: [&str; 2], max_chars: usize) -> String {
+    let mut out = String::with_capacity((parts[0].len() + parts[1].len()).min(max_chars * 2) + 4);
+    let mut n_chars = 0;
+    for word in parts.iter().flat_map(|part| part.split_whitespace()) {
+        let word_chars = if word.is_ascii() {
+            word.len()
+        } else {
+            word.chars().count()
+        };
+        let needed = word_chars + usize::from(!out.is_empty());
+        if n_chars + needed > max_chars {
+            if out.is_empty() {
+                out.push_str(prefix_chars(word, max_chars));
+            }
+            return format!("{}…", out.trim_end_matches([',', ';', ':', '.']));
         }
-        bundle.insert(format!("{BUNDLE_DIR}{name}"), file.contents);
-    }
-    Ok(bundle)
-}
-
-async fn index(
-    records: Vec<SearchRecord>,
-    language: String,
-) -> anyhow::Result<Vec<pagefind::api::SyntheticFile>> {
-    let options = pagefind::options::PagefindServiceConfig::builder()
-        .force_language(language.clone())
-        .build();
-    let mut index = pagefind::api::PagefindIndex::new(Some(options))
-        .context("configuring the search indexer")?;
-    for record in records {
-        if !record.anchors.is_empty() {
-            let url = record.url.clone();
-            index
-                .add_html_file(None, Some(url.clone()), record_html(&record, &language))
-                .await
-                .with_context(|| format!("indexing `{url}` for search"))?;
-            continue;
+        if !out.is_empty() {
+            out.push(' ');
         }
-        let filters = record.filters();
-        let mut meta: BTreeMap<String, String> = record
-            .meta
-            .into_iter()
-            .map(|(key, value)| (key.to_string(), value))
-            .collect();
-        meta.insert("title".to_string(), record.title);
-        index
-            .add_custom_record(
-                record.url.clone(),
-                record.content,
-                language.clone(),
-                Some(meta),
-                Some(filters),
-                None,
-            )
-            .await
-            .with_context(|| format!("indexing `{}` for search", record.url))?;
-    }
-    index.get_files().await.context("building the search index")
-}
-
-/// A record with anchors as the small HTML page Pagefind reads: the page's text, then each
-/// anchor as an element with its id and a `data-pagefind-title`, which Pagefind turns into a
-/// sub-result. Title, meta and filters are attributes whose values are taken verbatim (commas
-/// and colons in entity names are safe there).
-fn record_html(record: &SearchRecord, language: &str) -> String {
-    let mut html = format!("<html lang=\"{}\"><body>", escape_html(language));
-    let mut tag = |kind: &str, name: &str, value: &str| {
-        html.push_str(&format!(
-            "<span data-pagefind-{kind}=\"{name}[data-value]\" data-value=\"{}\"></span>",
-            escape_html(value)
-        ));
-    };
-    tag("meta", "title", &record.title);
-    for (key, value) in &record.meta {
-        tag("meta", key, value);
-    }
-    for (name, values) in record.filters() {
-        for value in values {
-            tag("filter", &name, &value);
-        }
-    }
-    html.push_str(&format!("<p>{}</p>", escape_html(&record.content)));
-    for anchor in &record.anchors {
-        html.push_str(&format!(
-            "<section id=\"{}\" data-pagefind-title=\"{}\"><p>{}</p></section>",
-            escape_html(&anchor.id),
-            escape_html(&anchor.title),
-            escape_html(&anchor.content)
-        ));
-    }
-    html.push_str("</body></html>");
-    html
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
+        out.push_str(word);
+        n_chars += needed;
     }
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// Terms: how text becomes the words the index is keyed by. search.js does the same to a query:
+// `text.toLowerCase().normalize("NFD")`, marks removed, `ς` as `σ`, then runs of
+// `[\p{Alphabetic}\p{N}]` (what `char::is_alphanumeric` accepts), each cut to MAX_TERM_CHARS.
+
+/// Appends `text` folded for search: lowercase, diacritics removed (canonical decomposition
+/// without its combining marks, so `Café` becomes `cafe`), final sigma as sigma.
+fn fold_into(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        let start = out.len();
+        out.push_str(text);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        for lower in c.to_lowercase() {
+            unicode_normalization::char::decompose_canonical(lower, |part| {
+                if !unicode_normalization::char::is_combining_mark(part) {
+                    out.push(if part == 'ς' { 'σ' } else { part });
+                }
+            });
+        }
+    }
+}
+
+/// Calls `f(offset, word)` for each word of folded `text`: a maximal run of alphanumeric
+/// characters, cut to [`MAX_TERM_CHARS`].
+fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
+    let mut start = None;
+    for (offset, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            start.get_or_insert(offset);
+        } else if let Some(word_start) = start.take() {
+            f(word_start, cut_term(&text[word_start..offset]));
+        }
+    }
+    if let Some(word_start) = start {
+        f(word_start, cut_term(&text[word_start..]));
+    }
+}
+
+fn cut_term(word: &str) -> &str {
+    if word.len() <= MAX_TERM_CHARS {
+        return word;
+    }
+    match word.char_indices().nth(MAX_TERM_CHARS) {
+        Some((cut, _)) => &word[..cut],
+        None => word,
+    }
+}
+
+/// The first `n` characters of `term` (all of it when shorter).
+fn prefix_chars(term: &str, n: usize) -> &str {
+    match term.char_indices().nth(n) {
+        Some((cut, _)) => &term[..cut],
+        None => term,
+    }
+}
+
+/// The file name of the shard with `key`: ASCII letters and digits as they are, any other
+/// character as `_` and six hex digits of its code point, so names are plain ASCII and never
+/// differ only in case.
+fn shard_file_name(key: &str) -> String {
+    let mut name = String::with_capacity(key.len());
+    for c in key.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            name.push(c);
+        } else {
+            name.push_str(&format!("_{:06x}", u32::from(c)));
+        }
+    }
+    name
+}
+
+/// A small multiplicative hash (FxHash's step, eight bytes at a time) of words and of the index's
+/// files: std's SipHash costs several times more. Its values are the same on every machine, so
+/// the index's version is too.
+#[derive(Default)]
+struct TermHasher(u64);
+
+impl TermHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for TermHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            self.add(u64::from_le_bytes(
+                chunk.try_into().expect("chunks_exact gives 8 bytes"),
+            ));
+        }
+        let mut last = [0u8; 8];
+        let rest = chunks.remainder();
+        last[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(last) ^ ((rest.len() as u64) << 59));
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply leaves the low bits, which pick the bucket, weakly mixed: fold the high
+        // bits in (as murmur3's finaliser does).
+        let hash = self.0 ^ (self.0 >> 33);
+        hash.wrapping_mul(0xff51_afd7_ed55_8ccd) ^ (hash >> 29)
+    }
+}
+
+/// The slots of a run's words: an open-addressing table probed once per word of the text.
+/// Each entry holds a word's first eight bytes and its length, so most words (which are short)
+/// are matched without reading the text they point into, which is rarely in cache: a general
+/// map costs twice as much here, where every word of the briefing is looked up.
+struct WordTable {
+    entries: Vec<WordEntry>,
+    len: usize,
+}
+
+#[derive(Clone, Copy)]
+struct WordEntry {
+    head: u64,
+    /// Hash bits above, length (up to 255) in the low byte.
+    tag: u32,
+    slot: u32,
+}
+
+const EMPTY_ENTRY: WordEntry = WordEntry {
+    head: 0,
+    tag: 0,
+    slot: u32::MAX,
+};
+
+impl Default for WordTable {
+    fn default() -> Self {
+        WordTable {
+            entries: vec![EMPTY_ENTRY; 1 << 12],
+            len: 0,
+        }
+    }
+}
+
+impl WordTable {
+    /// The slot of `word` in `terms`, which gets it at the end when it is new.
+    fn slot<'a>(&mut self, word: &'a str, terms: &mut Vec<&'a str>) -> usize {
+        let (hash, entry) = WordTable::entry(word, terms.len());
+        let mask = self.entries.len() - 1;
+        let mut at = (hash >> 40) as usize & mask;
+        loop {
+            let found = self.entries[at];
+            if found.slot == u32::MAX {
+                break;
+            }
+            if found.tag == entry.tag
+                && found.head == entry.head
+                && (word.len() <= 8 || terms[found.slot as usize][8..] == word[8..])
+            {
+                return found.slot as usize;
+            }
+            at = (at + 1) & mask;
+        }
+        self.entries[at] = entry;
+        terms.push(word);
+        self.len += 1;
+        if self.len * 2 > self.entries.len() {
+            self.grow(terms);
+        }
+        terms.len() - 1
+    }
+
+    fn entry(word: &str, slot: usize) -> (u64, WordEntry) {
+        let hash = word_hash(word);
+        let mut head = [0u8; 8];
+        let n = word.len().min(8);
+        head[..n].copy_from_slice(&word.as_bytes()[..n]);
+        let entry = WordEntry {
+            head: u64::from_le_bytes(head),
+            tag: (hash as u32 & !0xff) | word.len().min(255) as u32,
+            slot: slot as u32,
+        };
+        (hash, entry)
+    }
+
+    fn grow(&mut self, terms: &[&str]) {
+        let size = self.entries.len() * 2;
+        self.entries = vec![EMPTY_ENTRY; size];
+        for (slot, word) in terms.iter().enumerate() {
+            let (hash, entry) = WordTable::entry(word, slot);
+            let mut at = (hash >> 40) as usize & (size - 1);
+            while self.entries[at].slot != u32::MAX {
+                at = (at + 1) & (size - 1);
+            }
+            self.entries[at] = entry;
+        }
+    }
+}
+
+/// A fast hash of a word, eight bytes at a time (FxHash's step, then a final mix so that both
+/// the high bits, which place an entry, and the low bits, its tag, depend on every byte).
+fn word_hash(word: &str) -> u64 {
+    let mut hasher = TermHasher(word.len() as u64);
+    hasher.write(word.as_bytes());
+    hasher.finish()
+}
+
+/// A record's title and text, folded and joined by a line break.
+struct FoldedRecord {
+    text: String,
+    title_end: usize,
+}
+
+fn fold_record(record: &SearchRecord) -> FoldedRecord {
+    let mut text = String::with_capacity(record.title.len() + record.content.len() + 1);
+    fold_into(&record.title, &mut text);
+    let title_end = text.len();
+    text.push('\n');
+    fold_into(&record.content, &mut text);
+    FoldedRecord { text, title_end }
+}
+
+/// A term in a record: how often it occurs in the title and in the rest (saturating).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Posting {
+    record: u32,
+    in_title: u16,
+    in_content: u16,
+}
+
+impl Posting {
+    fn new(record: u32) -> Self {
+        Posting {
+            record,
+            in_title: 0,
+            in_content: 0,
+        }
+    }
+}
+
+/// The terms of a run of records (a slice of the records of about equal text), and their
+/// postings grouped by term.
+struct RunIndex<'a> {
+    terms: Vec<&'a str>,
+    /// `postings[starts[slot]..starts[slot + 1]]` are the postings of `terms[slot]`, in record
+    /// order.
+    starts: Vec<usize>,
+    postings: Vec<Posting>,
+}
+
+impl RunIndex<'_> {
+    fn postings_of(&self, slot: usize) -> &[Posting] {
+        &self.postings[self.starts[slot]..self.starts[slot + 1]]
+    }
+}
+
+/// Indexes `records` (whose ids start at `first`) in one pass, with one map look-up per word,
+/// then groups the postings by term (a counting sort, which keeps record order); `n_words`
+/// receives each record's number of words.
+fn index_run<'a>(records: &'a [FoldedRecord], first: usize, n_words: &mut [u32]) -> RunIndex<'a> {
+    let mut slots = WordTable::default();
+    let mut terms: Vec<&'a str> = Vec::new();
+    // Per term, the record of its latest posting and where that posting is in `unsorted`.
+    let mut latest: Vec<(u32, u32)> = Vec::new();
+    let mut unsorted: Vec<(u32, Posting)> = Vec::new();
+    for (offset, (record, n_words)) in records.iter().zip(n_words).enumerate() {
+        let id = (first + offset) as u32;
+        for_each_word(&record.text, |at, word| {
+            *n_words += 1;
+            let slot = slots.slot(word, &mut terms);
+            if slot == latest.len() {
+                latest.push((u32::MAX, 0));
+            }
+            let (latest_record, position) = &mut latest[slot];
+            if *latest_record != id {
+                *latest_record = id;
+                *position = unsorted.len() as u32;
+                unsorted.push((slot as u32, Posting::new(id)));
+            }
+            let posting = &mut unsorted[*position as usize].1;
+            if at < record.title_end {
+                posting.in_title = posting.in_title.saturating_add(1);
+            } else {
+                posting.in_content = posting.in_content.saturating_add(1);
+            }
+        });
+    }
+    let mut starts = vec![0usize; terms.len() + 1];
+    for &(slot, _) in &unsorted {
+        starts[slot as usize + 1] += 1;
+    }
+    for slot in 1..starts.len() {
+        starts[slot] += starts[slot - 1];
+    }
+    let mut next = starts.clone();
+    let mut postings = vec![Posting::new(0); unsorted.len()];
+    for (slot, posting) in unsorted {
+        let slot = slot as usize;
+        postings[next[slot]] = posting;
+        next[slot] += 1;
+    }
+    RunIndex {
+        terms,
+        starts,
+        postings,
+    }
+}
+
+/// A term of the index: how many records have it, and where its postings are.
+struct Term<'a> {
+    text: &'a str,
+    n_postings: usize,
+    /// A range of [`Inverted::pieces`].
+    pieces: Range<usize>,
+}
+
+/// The inverted index: the runs' postings, every term in sorted order, and each record's number
+/// of words.
+struct Inverted<'a> {
+    runs: Vec<RunIndex<'a>>,
+    terms: Vec<Term<'a>>,
+    /// Per term, (run, slot in the run) where its postings are, in run order.
+    pieces: Vec<(u32, u32)>,
+    n_words: Vec<u32>,
+}
+
+impl Inverted<'_> {
+    /// The postings of `term`, in record order: runs cover increasing ranges of records.
+    fn postings<'s>(&'s self, term: &Term<'_>) -> impl Iterator<Item = &'s Posting> {
+        self.pieces[term.pieces.clone()]
+            .iter()
+            .flat_map(|&(run, slot)| self.runs[run as usize].postings_of(slot as usize))
+    }
+}
+
+/// Inverts `folded`: runs of about equal text, a few per thread, indexed in parallel; then the
+/// runs' terms merged into one sorted list. The result does not depend on how the records were
+/// cut into runs, so not on the number of threads either.
+fn invert(folded: &[FoldedRecord]) -> Inverted<'_> {
+    let total_bytes: usize = folded.iter().map(|r| r.text.len()).sum();
+    let run_bytes = total_bytes
+        .div_ceil(rayon::current_num_threads() * 4)
+        .max(1);
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (id, record) in folded.iter().enumerate() {
+        bytes += record.text.len();
+        if bytes >= run_bytes {
+            runs.push(start..id + 1);
+            (start, bytes) = (id + 1, 0);
+        }
+    }
+    if start < folded.len() {
+        runs.push(start..folded.len());
+    }
+
+    let mut n_words = vec![0u32; folded.len()];
+    let mut counts: Vec<&mut [u32]> = Vec::with_capacity(runs.len());
+    let mut rest = n_words.as_mut_slice();
+    for run in &runs {
+        let (head, tail) = rest.split_at_mut(run.len());
+        counts.push(head);
+        rest = tail;
+    }
+    let runs: Vec<RunIndex<'_>> = runs
+        .into_par_iter()
+        .zip(counts)
+        .map(|(run, counts)| index_run(&folded[run.clone()], run.start, counts))
+        .collect();
+
+    // Every run's terms with their number of postings, sorted by text then run: each term's
+    // pieces in run order.
+    let mut pieces: Vec<(&str, u32, u32, u32)> = runs
+        .iter()
+        .enumerate()
+        .flat_map(|(number, run)| {
+            run.terms.iter().enumerate().map(move |(slot, &text)| {
+                let count = run.starts[slot + 1] - run.starts[slot];
+                (text, number as u32, slot as u32, count as u32)
+            })
+        })
+        .collect();
+    pieces.par_sort_unstable_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    let mut terms: Vec<Term<'_>> = Vec::new();
+    let mut start = 0;
+    for group in pieces.chunk_by(|a, b| a.0 == b.0) {
+        terms.push(Term {
+            text: group[0].0,
+            n_postings: group.iter().map(|piece| piece.3 as usize).sum(),
+            pieces: start..start + group.len(),
+        });
+        start += group.len();
+    }
+    let pieces = pieces
+        .iter()
+        .map(|&(_, run, slot, _)| (run, slot))
+        .collect();
+    Inverted {
+        runs,
+        terms,
+        pieces,
+        n_words,
+    }
+}
+
+/// How a posting's weight is computed: BM25's term-frequency part, title words counting
+/// [`TITLE_BOOST`] times, damped for records longer than the average. Stored as 1 to 99; the
+/// client multiplies it by the term's rarity (its number of postings).
+struct Weighting {
+    /// Per record, BM25's length part: `k1 · (1 − b + b · words / average words)`.
+    length: Vec<f32>,
+    /// Per record, the weight of a term that occurs once, outside the title: most postings.
+    once: Vec<u8>,
+}
+
+impl Weighting {
+    fn new(n_words: &[u32]) -> Weighting {
+        let total: u64 = n_words.iter().map(|&n| u64::from(n)).sum();
+        let average_words = (total as f32 / n_words.len().max(1) as f32).max(1.0);
+        let length: Vec<f32> = n_words
+            .iter()
+            .map(|&n| BM25_K1 * (1.0 - BM25_B + BM25_B * n as f32 / average_words))
+            .collect();
+        let once = length.iter().map(|&length| bm25(1.0, length)).collect();
+        Weighting { length, once }
+    }
+
+    fn weight(&self, posting: &Posting) -> u8 {
+        let record = posting.record as usize;
+        match (posting.in_title, posting.in_content) {
+            (0, 1) => self.once[record],
+            (in_title, in_content) => {
+                let frequency = TITLE_BOOST * u32::from(in_title) + u32::from(in_content);
+                bm25(frequency as f32, self.length[record])
+            }
+        }
+    }
+}
+
+fn bm25(frequency: f32, length: f32) -> u8 {
+    let weight = WEIGHT_SCALE * frequency * (BM25_K1 + 1.0) / (frequency + length);
+    weight.round().clamp(1.0, 99.0) as u8
+}
+
+/// One `terms/<key>.json`: the terms of `terms` (a range of the sorted terms).
+#[derive(Debug, PartialEq, Eq)]
+struct Shard {
+    key: String,
+    terms: Range<usize>,
+}
+
+/// Cuts the sorted terms into shards: by their first [`FIRST_KEY_CHARS`] characters, a shard
+/// bigger than [`SHARD_TARGET_BYTES`] split again by one more character. Terms sharing a prefix
+/// are contiguous in sorted order, so each shard is a range. The shard of a term is the one whose
+/// key is the longest key that is a prefix of the term, which is what the client looks for.
+fn plan_shards(terms: &[Term<'_>]) -> Vec<Shard> {
+    let mut shards = Vec::new();
+    split_into_shards(terms, 0, FIRST_KEY_CHARS, &mut shards);
+    shards
+}
+
+fn split_into_shards(terms: &[Term<'_>], offset: usize, key_chars: usize, shards: &mut Vec<Shard>) {
+    let mut start = 0;
+    while start < terms.len() {
+        let key = prefix_chars(terms[start].text, key_chars);
+        let end = start
+            + terms[start..]
+                .iter()
+                .take_while(|term| prefix_chars(term.text, key_chars) == key)
+                .count();
+        let group = &terms[start..end];
+        if group.len() > 1
+            && key_chars < MAX_SHARD_KEY_CHARS
+            && estimated_shard_bytes(group) > SHARD_TARGET_BYTES
+        {
+            split_into_shards(group, offset + start, key_chars + 1, shards);
+        } else {
+            shards.push(Shard {
+                key: key.to_string(),
+                terms: offset + start..offset + end,
+            });
+        }
+        start = end;
+    }
+}
+
+fn estimated_shard_bytes(terms: &[Term<'_>]) -> usize {
+    terms
+        .iter()
+        .map(|term| term.text.len() + 6 + term.n_postings * 6)
+        .sum()
+}
+
+/// `{"term":[record,weight,record,weight,…],…}`, each record id after the first given as the
+/// difference from the one before. Terms are letters and digits, which need no JSON escaping.
+fn shard_json(terms: &[Term<'_>], inverted: &Inverted<'_>, weighting: &Weighting) -> Vec<u8> {
+    let mut out = Vec::with_capacity(estimated_shard_bytes(terms) + 4);
+    out.push(b'{');
+    for (index, term) in terms.iter().enumerate() {
+        debug_assert!(term.text.chars().all(char::is_alphanumeric));
+        if index > 0 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(term.text.as_bytes());
+        out.extend_from_slice(b"\":[");
+        let mut previous = 0;
+        for (position, posting) in inverted.postings(term).enumerate() {
+            if position > 0 {
+                out.push(b',');
+            }
+            push_decimal(&mut out, posting.record - previous);
+            out.push(b',');
+            push_decimal(&mut out, u32::from(weighting.weight(posting)));
+            previous = posting.record;
+        }
+        out.push(b']');
+    }
+    out.extend_from_slice(b"}\n");
+    out
+}
+
+fn push_decimal(out: &mut Vec<u8>, n: u32) {
+    // Weights are below 100, and so are most gaps between record ids.
+    if n < 10 {
+        out.push(b'0' + n as u8);
+    } else if n < 100 {
+        out.extend_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+    } else {
+        let mut digits = [0u8; 10];
+        let mut at = digits.len();
+        let mut rest = n;
+        while rest > 0 {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        out.extend_from_slice(&digits[at..]);
+    }
+}
+
+/// FNV-1a (32 bits) of `value`'s UTF-8 bytes: which filter file holds a value. search.js
+/// computes the same.
+fn filter_hash(value: &str) -> u32 {
+    value.bytes().fold(0x811c_9dc5, |hash, byte| {
+        (hash ^ u32::from(byte)).wrapping_mul(0x0100_0193)
+    })
+}
+
+/// A record as `records/<n>.json` holds it: what a result shows.
+#[derive(Serialize)]
+struct RecordJson<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    url: &'a str,
+    title: String,
+    /// The start of the record's text, from which the client cuts the excerpt.
+    text: String,
+    #[serde(skip_serializing_if = "RecordMetaJson::is_empty")]
+    meta: RecordMetaJson<'a>,
+}
+
+#[derive(Serialize)]
+struct RecordMetaJson<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    number: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+}
+
+impl RecordMetaJson<'_> {
+    fn is_empty(&self) -> bool {
+        self.kind.is_none()
+            && self.status.is_none()
+            && self.number.is_none()
+            && self.source.is_none()
+    }
+}
+
+impl<'a> RecordJson<'a> {
+    fn new(record: &'a SearchRecord) -> Self {
+        let (title, text) = match record.kind {
+            // The quote, then the note.
+            RecordKind::Annotation => (
+                format!("“{}”", shorten(&record.title, 90)),
+                excerpt_text(
+                    [record.title.as_str(), record.content.as_str()],
+                    ANNOTATION_TEXT_MAX_CHARS,
+                ),
+            ),
+            _ => (
+                record.title.clone(),
+                excerpt_text([record.content.as_str(), ""], TEXT_MAX_CHARS),
+            ),
+        };
+        RecordJson {
+            kind: record.kind.as_str(),
+            url: &record.url,
+            title,
+            text,
+            meta: RecordMetaJson {
+                kind: record.meta.kind,
+                status: record.meta.status,
+                number: record.meta.number,
+                source: record.meta.source.as_deref(),
+            },
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct MetaJson<'a> {
+    format: u32,
+    /// A hash of every other file: the client asks for `terms/…?v=<version>`, so a browser
+    /// never combines a cached shard with a newer index.
+    version: String,
+    language: &'a str,
+    records: usize,
+    records_per_chunk: usize,
+    /// Record ids `[start, end)` of each type.
+    types: BTreeMap<&'static str, [usize; 2]>,
+    terms: TermsJson,
+    filters: BTreeMap<&'static str, FilterJson>,
+}
+
+#[derive(Serialize)]
+struct TermsJson {
+    max_term_chars: usize,
+    /// Every shard key, sorted.
+    keys: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct FilterJson {
+    chunks: usize,
+}
+
+/// Indexes `records` and returns the index: paths relative to the site's root (under
+/// [`BUNDLE_DIR`]) and their bytes. The same records give the same files, byte for byte.
+/// The format is described in docs/search.md.
+pub fn bundle(
+    mut records: Vec<SearchRecord>,
+    language: &str,
+) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+    // Records by type, so that the `type` filter is a range of ids; stable, so that within a
+    // type the order of `records` is kept (annotations of one source stay together, and their
+    // record chunks are fetched together).
+    records.sort_by_key(|record| record.kind);
+    let folded: Vec<FoldedRecord> = records.par_iter().map(fold_record).collect();
+    // The terms and the records are independent: each side's sequential steps (merging terms,
+    // grouping filter values) run while the other side keeps the second thread busy.
+    let ((keys, term_files), stored) =
+        rayon::join(|| term_files(&folded), move || record_files(records));
+    drop(folded);
+
+    let mut written = term_files;
+    written.extend(stored.files);
+    written.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
+    let mut version = TermHasher::default();
+    for file in &written {
+        version.write_u64(file.hash);
+    }
+    let mut files: BTreeMap<String, Vec<u8>> = written
+        .into_iter()
+        .map(|file| (file.path, file.bytes))
+        .collect();
+    let meta = MetaJson {
+        format: FORMAT,
+        version: format!("{:016x}", version.finish()),
+        language,
+        records: stored.n_records,
+        records_per_chunk: RECORDS_PER_CHUNK,
+        types: stored.types,
+        terms: TermsJson {
+            max_term_chars: MAX_TERM_CHARS,
+            keys,
+        },
+        filters: stored.filters,
+    };
+    let mut bytes = serde_json::to_vec(&meta).expect("meta serializes to JSON");
+    bytes.push(b'\n');
+    files.insert(format!("{BUNDLE_DIR}meta.json"), bytes);
+    Ok(files)
+}
+
+/// A file of the index, with a hash of its path and bytes for the index's version.
+struct IndexFile {
+    path: String,
+    bytes: Vec<u8>,
+    hash: u64,
+}
+
+impl IndexFile {
+    /// Hashed where it is made, while its bytes are in cache.
+    fn new(path: String, bytes: Vec<u8>) -> Self {
+        let mut hasher = TermHasher::default();
+        hasher.write(path.as_bytes());
+        hasher.write(&bytes);
+        IndexFile {
+            hash: hasher.finish(),
+            path,
+            bytes,
+        }
+    }
+}
+
+/// The term shards of the index of `folded`, and their keys in order.
+fn term_files(folded: &[FoldedRecord]) -> (Vec<String>, Vec<IndexFile>) {
+    let inverted = invert(folded);
+    let weighting = Weighting::new(&inverted.n_words);
+    let shards = plan_shards(&inverted.terms);
+    let files = shards
+        .par_iter()
+        .map(|shard| {
+            IndexFile::new(
+                format!("{BUNDLE_DIR}terms/{}.json", shard_file_name(&shard.key)),
+                shard_json(&inverted.terms[shard.terms.clone()], &inverted, &weighting),
+            )
+        })
+        .collect();
+    let keys = shards.into_iter().map(|shard| shard.key).collect();
+    (keys, files)
+}
+
+/// What `records/` and `filters/` hold, and what `meta.json` says about them.
+struct StoredRecords {
+    n_records: usize,
+    types: BTreeMap<&'static str, [usize; 2]>,
+    filters: BTreeMap<&'static str, FilterJson>,
+    files: Vec<IndexFile>,
+}
+
+/// The record chunks and filter files of `records`, sorted by type.
+fn record_files(records: Vec<SearchRecord>) -> StoredRecords {
+    let mut types = BTreeMap::new();
+    for kind in RecordKind::ALL {
+        let start = records.partition_point(|record| record.kind < kind);
+        let end = records.partition_point(|record| record.kind <= kind);
+        types.insert(kind.as_str(), [start, end]);
+    }
+    let mut filters = BTreeMap::new();
+    let mut files = Vec::new();
+    for name in FILTER_NAMES {
+        let (filter, filter_files) = filter_files(&records, name);
+        files.extend(filter_files);
+        filters.insert(name, filter);
+    }
+    // Consuming the records: each chunk's are dropped on the thread that wrote them.
+    let n_records = records.len();
+    let chunks: Vec<IndexFile> = records
+        .into_par_iter()
+        .chunks(RECORDS_PER_CHUNK)
+        .enumerate()
+        .map(|(number, chunk)| {
+            let json: Vec<RecordJson<'_>> = chunk.iter().map(RecordJson::new).collect();
+            let mut bytes = serde_json::to_vec(&json).expect("records serialize to JSON");
+            bytes.push(b'\n');
+            IndexFile::new(format!("{BUNDLE_DIR}records/{number}.json"), bytes)
+        })
+        .collect();
+    files.extend(chunks);
+    StoredRecords {
+        n_records,
+        types,
+        filters,
+        files,
+    }
+}
+
+/// The files of filter `name`: for each value, the ids of the records that have it, spread over
+/// chunks by [`filter_hash`].
+fn filter_files(records: &[SearchRecord], name: &str) -> (FilterJson, Vec<IndexFile>) {
+    let mut pairs: Vec<(&str, u32)> = records
+        .iter()
+        .enumerate()
+        .flat_map(|(id, record)| {
+            record
+                .filter_values(name)
+                .iter()
+                .map(move |value| (&**value, id as u32))
+        })
+        .collect();
+    pairs.par_sort_unstable();
+    let n_chunks = pairs.len().div_ceil(FILTER_IDS_PER_CHUNK).max(1);
+    let mut chunks: Vec<BTreeMap<&str, Vec<u32>>> = vec![BTreeMap::new(); n_chunks];
+    for group in pairs.chunk_by(|a, b| a.0 == b.0) {
+        let value = group[0].0;
+        let ids: Vec<u32> = group.iter().map(|&(_, id)| id).collect();
+        chunks[filter_hash(value) as usize % n_chunks].insert(value, delta_encoded(&ids));
+    }
+    let files = chunks
+        .iter()
+        .enumerate()
+        .map(|(number, chunk)| {
+            let mut bytes = serde_json::to_vec(chunk).expect("filter values serialize to JSON");
+            bytes.push(b'\n');
+            IndexFile::new(format!("{BUNDLE_DIR}filters/{name}/{number}.json"), bytes)
+        })
+        .collect();
+    (FilterJson { chunks: n_chunks }, files)
+}
+
+/// Sorted ids as the first, then the difference from the one before.
+fn delta_encoded(ids: &[u32]) -> Vec<u32> {
+    let mut previous = 0;
+    ids.iter()
+        .map(|&id| {
+            let delta = id - previous;
+            previous = id;
+            delta
+        })
+        .collect()
+}
+
 impl Renderer<'_, '_> {
-    /// Adds the Pagefind bundle and, when the site theme has `search.html`, the search page.
-    /// Site themes made before search existed have no such template and still build.
-    /// Adds the search page and, as `mode` says, the index: built now, handed back to build
-    /// later (`serve` publishes pages first), or left out (`check`).
+    /// Adds, as `mode` says, the search index: built now, handed back to be built later
+    /// (`serve` publishes pages first), or left out (`check`); and, when the site theme has
+    /// `search.html`, the search page. Site themes made before search existed have no such
+    /// template and still build.
     pub(super) fn add_search(
         &self,
         site: &SiteView,
@@ -462,8 +1287,117 @@ impl Renderer<'_, '_> {
 mod tests {
     use super::*;
 
-    fn record(kind: RecordKind, url: &str, content: &str) -> SearchRecord {
-        SearchRecord::new(kind, url.to_string(), url.to_string(), content.to_string())
+    fn record(kind: RecordKind, url: &str, title: &str, content: &str) -> SearchRecord {
+        SearchRecord::new(
+            kind,
+            url.to_string(),
+            title.to_string(),
+            content.to_string(),
+        )
+    }
+
+    /// `text` as the index's terms, in order: folded, then split into words.
+    fn words(text: &str) -> Vec<String> {
+        let mut folded = String::new();
+        fold_into(text, &mut folded);
+        let mut words = Vec::new();
+        for_each_word(&folded, |_, word| words.push(word.to_string()));
+        words
+    }
+
+    /// The shard keys whose files may hold a term starting with `word`, as search.js picks
+    /// them: the longest key that is a prefix of `word`, and every longer key starting with it.
+    fn keys_for_prefix<'k>(keys: &'k [String], word: &str) -> Vec<&'k str> {
+        let longest = keys
+            .iter()
+            .filter(|key| word.starts_with(key.as_str()))
+            .max_by_key(|key| key.len());
+        longest
+            .into_iter()
+            .chain(
+                keys.iter()
+                    .filter(|key| key.len() > word.len() && key.starts_with(word)),
+            )
+            .map(String::as_str)
+            .collect()
+    }
+
+    fn json(bundle: &BTreeMap<String, Vec<u8>>, path: &str) -> serde_json::Value {
+        let bytes = bundle
+            .get(&format!("{BUNDLE_DIR}{path}"))
+            .unwrap_or_else(|| panic!("{BUNDLE_DIR}{path} is in the index"));
+        serde_json::from_slice(bytes).expect("index files are JSON")
+    }
+
+    /// Every term of the bundle whose text starts with `prefix`, with its postings as
+    /// (record id, weight), found as the client finds them: through `meta.json`'s keys.
+    fn lookup(
+        bundle: &BTreeMap<String, Vec<u8>>,
+        prefix: &str,
+    ) -> BTreeMap<String, Vec<(u64, u64)>> {
+        let meta = json(bundle, "meta.json");
+        let keys: Vec<String> = serde_json::from_value(meta["terms"]["keys"].clone())
+            .expect("meta lists the shard keys");
+        let mut found = BTreeMap::new();
+        for key in keys_for_prefix(&keys, prefix) {
+            let shard = json(bundle, &format!("terms/{}.json", shard_file_name(key)));
+            for (term, flat) in shard.as_object().expect("a shard is an object") {
+                if !term.starts_with(prefix) {
+                    continue;
+                }
+                let flat: Vec<u64> = serde_json::from_value(flat.clone()).expect("numbers");
+                let mut record = 0;
+                let postings = flat
+                    .chunks(2)
+                    .map(|pair| {
+                        record += pair[0];
+                        (record, pair[1])
+                    })
+                    .collect();
+                found.insert(term.clone(), postings);
+            }
+        }
+        found
+    }
+
+    fn url_of(bundle: &BTreeMap<String, Vec<u8>>, record: u64) -> String {
+        let meta = json(bundle, "meta.json");
+        let per_chunk = meta["records_per_chunk"].as_u64().expect("chunk size");
+        let chunk = json(bundle, &format!("records/{}.json", record / per_chunk));
+        chunk[(record % per_chunk) as usize]["url"]
+            .as_str()
+            .expect("a record has a url")
+            .to_string()
+    }
+
+    fn sample() -> Vec<SearchRecord> {
+        let mut annotation = record(
+            RecordKind::Annotation,
+            "/sources/chips/#ann-maia",
+            "the Maia AI accelerator",
+            "Microsoft's chip for Azure.",
+        );
+        annotation.entities.insert(Arc::from("Maia"));
+        annotation.themes.insert(Arc::from("Silicon"));
+        annotation.meta.source = Some(Arc::from("Chips"));
+        let mut entity = record(
+            RecordKind::Entity,
+            "/entities/maia/",
+            "Maia",
+            "Maia (also Maia 100).\nAn AI accelerator.",
+        );
+        entity.entities.insert(Arc::from("Maia"));
+        vec![
+            record(
+                RecordKind::Source,
+                "/sources/chips/",
+                "Chips",
+                "Microsoft builds the Maia chip. Café owners do not.",
+            ),
+            annotation,
+            entity,
+            record(RecordKind::Theme, "/themes/silicon/", "Silicon", "Chips."),
+        ]
     }
 
     #[test]
@@ -480,46 +1414,284 @@ mod tests {
     }
 
     #[test]
-    fn filters_name_type_themes_and_entities_sorted() {
-        let mut annotation = record(RecordKind::Annotation, "/sources/a/#ann-x", "text");
-        annotation.themes.insert("Zebra crossings".to_string());
-        annotation.themes.insert("Access".to_string());
-        annotation.entities.insert("Maia".to_string());
-        let filters = annotation.filters();
-        assert_eq!(filters["type"], ["annotation"]);
-        assert_eq!(filters["theme"], ["Access", "Zebra crossings"]);
-        assert_eq!(filters["entity"], ["Maia"]);
+    fn excerpt_text_flattens_whitespace_and_cuts_at_a_word() {
+        assert_eq!(
+            excerpt_text(["  the Maia\n\n chip ", ""], 20),
+            "the Maia chip"
+        );
+        assert_eq!(
+            excerpt_text(["the Maia AI", "accelerator,\nspecifically designed"], 26),
+            "the Maia AI accelerator…"
+        );
     }
 
     #[test]
-    fn record_without_themes_or_entities_has_only_a_type_filter() {
-        let filters = record(RecordKind::Source, "/sources/a/", "text").filters();
-        assert_eq!(filters.keys().collect::<Vec<_>>(), ["type"]);
+    fn words_are_lowercase_runs_of_letters_and_digits() {
+        assert_eq!(
+            words("Microsoft's MAI-1 (2025), Azure!"),
+            ["microsoft", "s", "mai", "1", "2025", "azure"]
+        );
     }
 
     #[test]
-    fn bundle_lives_under_the_bundle_dir_without_pagefind_ui() {
-        let bundle = bundle(
-            vec![record(RecordKind::Source, "/sources/a/", "Maia chips")],
-            "en",
-        )
-        .expect("indexing one record succeeds");
-        assert!(bundle.keys().all(|path| path.starts_with(BUNDLE_DIR)));
-        for needed in ["pagefind/pagefind.js", "pagefind/pagefind-entry.json"] {
-            assert!(bundle.contains_key(needed), "{needed} is in the bundle");
-        }
-        assert!(!bundle.contains_key("pagefind/pagefind-ui.js"));
-        assert!(bundle.keys().any(|path| path.ends_with(".pf_fragment")));
+    fn diacritics_are_folded_away() {
+        assert_eq!(words("Café DÉJÀ Ünïcödé"), ["cafe", "deja", "unicode"]);
+        // Decomposed input folds the same as precomposed.
+        assert_eq!(words("Cafe\u{301}"), ["cafe"]);
+        assert_eq!(words("İstanbul"), ["istanbul"]);
     }
 
     #[test]
-    fn same_records_give_the_same_bundle() {
-        let records = vec![
-            record(RecordKind::Source, "/sources/a/", "Maia chips in Azure"),
-            record(RecordKind::Entity, "/entities/maia/", "Maia accelerator"),
+    fn final_sigma_folds_to_sigma() {
+        assert_eq!(words("ΟΔΟΣ οδός"), ["οδοσ", "οδοσ"]);
+    }
+
+    #[test]
+    fn scripts_without_case_are_words_too() {
+        assert_eq!(words("Москва 東京"), ["москва", "東京"]);
+    }
+
+    #[test]
+    fn long_words_are_cut_to_the_term_length() {
+        let long = "a".repeat(100);
+        assert_eq!(words(&long), ["a".repeat(MAX_TERM_CHARS)]);
+    }
+
+    #[test]
+    fn shard_file_names_are_ascii() {
+        assert_eq!(shard_file_name("ma"), "ma");
+        assert_eq!(shard_file_name("20"), "20");
+        assert_eq!(shard_file_name("мо"), "_00043c_00043e");
+    }
+
+    #[test]
+    fn the_word_table_tells_words_apart() {
+        let words = [
+            "a",
+            "ab",
+            "abc",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghi",
+            "abcdefghj",
+            "москва",
+            "東京",
         ];
-        let first = bundle(records.clone(), "en").expect("indexing succeeds");
-        let second = bundle(records, "en").expect("indexing succeeds");
+        let mut table = WordTable::default();
+        let mut terms = Vec::new();
+        for round in 0..2 {
+            for (index, word) in words.iter().enumerate() {
+                assert_eq!(
+                    table.slot(word, &mut terms),
+                    index,
+                    "`{word}`, round {round}"
+                );
+            }
+        }
+        // Enough words to grow the table several times.
+        let many: Vec<String> = (0..10_000).map(|n| format!("w{n}")).collect();
+        for word in &many {
+            table.slot(word, &mut terms);
+        }
+        for (index, word) in many.iter().enumerate() {
+            assert_eq!(table.slot(word, &mut terms), words.len() + index);
+        }
+    }
+
+    #[test]
+    fn decimals_are_written_plainly() {
+        for n in [0, 7, 10, 99, 100, 12_345, u32::MAX] {
+            let mut out = Vec::new();
+            push_decimal(&mut out, n);
+            assert_eq!(String::from_utf8(out).expect("ASCII"), n.to_string());
+        }
+    }
+
+    #[test]
+    fn filter_hash_is_fnv_1a() {
+        assert_eq!(filter_hash(""), 0x811c_9dc5);
+        assert_eq!(filter_hash("a"), 0xe40c_292c);
+    }
+
+    /// `names` as sorted index terms with `n_postings` postings each.
+    fn sorted_terms<'a>(names: &[&'a str], n_postings: usize) -> Vec<Term<'a>> {
+        let mut names = names.to_vec();
+        names.sort_unstable();
+        names
+            .into_iter()
+            .map(|text| Term {
+                text,
+                n_postings,
+                pieces: 0..0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_groups_are_keyed_by_two_characters() {
+        let terms = sorted_terms(&["a", "maia", "map", "microsoft"], 1);
+        let keys: Vec<String> = plan_shards(&terms).into_iter().map(|s| s.key).collect();
+        assert_eq!(keys, ["a", "ma", "mi"]);
+    }
+
+    /// Every term is in the shard whose key is the longest key that is a prefix of it, and a
+    /// prefix lookup finds every term that starts with the prefix.
+    #[test]
+    fn big_groups_split_and_prefix_lookups_still_find_every_term() {
+        let names = ["th", "the", "then", "there", "thx", "microsoft", "micro"];
+        let terms = sorted_terms(&names, 2000);
+        let shards = plan_shards(&terms);
+        let keys: Vec<String> = shards.iter().map(|s| s.key.clone()).collect();
+        assert!(
+            keys.iter().any(|key| key.chars().count() > FIRST_KEY_CHARS),
+            "a big group is split: {keys:?}"
+        );
+        for shard in &shards {
+            for term in &terms[shard.terms.clone()] {
+                let term = term.text;
+                let longest = keys
+                    .iter()
+                    .filter(|key| term.starts_with(key.as_str()))
+                    .max_by_key(|key| key.len());
+                assert_eq!(
+                    longest,
+                    Some(&shard.key),
+                    "`{term}` is in its longest-key shard"
+                );
+            }
+        }
+        for prefix in ["th", "the", "ther", "mi", "micro", "thx"] {
+            let picked = keys_for_prefix(&keys, prefix);
+            let found: BTreeSet<&str> = shards
+                .iter()
+                .filter(|shard| picked.contains(&shard.key.as_str()))
+                .flat_map(|shard| terms[shard.terms.clone()].iter().map(|t| t.text))
+                .filter(|term| term.starts_with(prefix))
+                .collect();
+            let expected: BTreeSet<&str> = names
+                .iter()
+                .copied()
+                .filter(|t| t.starts_with(prefix))
+                .collect();
+            assert_eq!(found, expected, "terms starting with `{prefix}`");
+        }
+    }
+
+    #[test]
+    fn same_records_give_the_same_files() {
+        let first = bundle(sample(), "en").expect("indexing succeeds");
+        let second = bundle(sample(), "en").expect("indexing succeeds");
         assert_eq!(first, second);
+        assert!(first.keys().all(|path| path.starts_with(BUNDLE_DIR)));
+    }
+
+    #[test]
+    fn the_files_do_not_depend_on_the_number_of_threads() {
+        let records: Vec<SearchRecord> = (0..300)
+            .map(|n| {
+                record(
+                    RecordKind::ALL[n % 4],
+                    &format!("/r/{n}/"),
+                    &format!("Record {n}"),
+                    &format!("word{} shared text {} and more {}", n % 7, n * 31 % 101, n),
+                )
+            })
+            .collect();
+        let with = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool")
+                .install(|| bundle(records.clone(), "en").expect("indexing succeeds"))
+        };
+        assert_eq!(with(1), with(3));
+    }
+
+    #[test]
+    fn a_changed_record_changes_the_version() {
+        let first = bundle(sample(), "en").expect("indexing succeeds");
+        let mut records = sample();
+        records[0].content.push_str(" More.");
+        let second = bundle(records, "en").expect("indexing succeeds");
+        assert_ne!(
+            json(&first, "meta.json")["version"],
+            json(&second, "meta.json")["version"]
+        );
+    }
+
+    #[test]
+    fn the_shard_of_a_term_lists_every_record_that_has_it() {
+        let bundle = bundle(sample(), "en").expect("indexing succeeds");
+        let found = lookup(&bundle, "maia");
+        let urls: BTreeSet<String> = found["maia"]
+            .iter()
+            .map(|&(record, _)| url_of(&bundle, record))
+            .collect();
+        assert_eq!(
+            urls,
+            BTreeSet::from(
+                [
+                    "/sources/chips/",
+                    "/sources/chips/#ann-maia",
+                    "/entities/maia/"
+                ]
+                .map(String::from)
+            )
+        );
+    }
+
+    #[test]
+    fn a_title_word_weighs_more_than_a_word_of_the_text() {
+        let bundle = bundle(sample(), "en").expect("indexing succeeds");
+        let weights: BTreeMap<String, u64> = lookup(&bundle, "maia")["maia"]
+            .iter()
+            .map(|&(record, weight)| (url_of(&bundle, record), weight))
+            .collect();
+        assert!(weights["/entities/maia/"] > weights["/sources/chips/"]);
+    }
+
+    #[test]
+    fn a_prefix_finds_the_words_it_starts() {
+        let bundle = bundle(sample(), "en").expect("indexing succeeds");
+        assert!(lookup(&bundle, "micro").contains_key("microsoft"));
+        // Folded on both sides: `café` is indexed as `cafe`.
+        assert!(lookup(&bundle, "caf").contains_key("cafe"));
+    }
+
+    #[test]
+    fn records_are_stored_by_type_and_type_is_a_range() {
+        let bundle = bundle(sample(), "en").expect("indexing succeeds");
+        let meta = json(&bundle, "meta.json");
+        assert_eq!(meta["records"], 4);
+        let range = |kind: &str| -> [u64; 2] {
+            serde_json::from_value(meta["types"][kind].clone()).expect("a range")
+        };
+        assert_eq!(range("source"), [0, 1]);
+        assert_eq!(range("entity"), [1, 2]);
+        assert_eq!(range("theme"), [2, 3]);
+        assert_eq!(range("annotation"), [3, 4]);
+        assert_eq!(url_of(&bundle, 3), "/sources/chips/#ann-maia");
+        let chunk = json(&bundle, "records/0.json");
+        assert_eq!(chunk[3]["type"], "annotation");
+        assert_eq!(chunk[3]["meta"]["source"], "Chips");
+        assert_eq!(
+            chunk[0]["text"],
+            "Microsoft builds the Maia chip. Café owners do not."
+        );
+    }
+
+    #[test]
+    fn filter_files_list_the_records_of_each_value() {
+        let bundle = bundle(sample(), "en").expect("indexing succeeds");
+        let meta = json(&bundle, "meta.json");
+        let chunks = meta["filters"]["entity"]["chunks"]
+            .as_u64()
+            .expect("chunks");
+        let chunk = filter_hash("Maia") as u64 % chunks;
+        let values = json(&bundle, &format!("filters/entity/{chunk}.json"));
+        // Delta-encoded: the entity (1), then the annotation (3).
+        assert_eq!(values["Maia"], serde_json::json!([1, 2]));
+        let themes = json(&bundle, "filters/theme/0.json");
+        assert_eq!(themes["Silicon"], serde_json::json!([3]));
     }
 }

@@ -298,14 +298,14 @@ pub struct SearchTypeView {
 }
 
 /// The search page (`search.html`, optional in a site theme). Searching runs in the browser on
-/// the Pagefind index under `bundle_path`; the filter values are listed here so the form is
+/// gloss's sharded index under `bundle_path` (docs/search.md); the filter values are listed here so the form is
 /// complete before any script runs. Filter values are theme titles and entity names.
 #[derive(Clone, Debug, Serialize)]
 pub struct SearchPage {
     pub site: SiteView,
     pub page: PageMeta,
-    /// Folder of the Pagefind bundle under the base path, with trailing slash
-    /// (`/briefing/pagefind/`): the page's script imports `pagefind.js` from it.
+    /// Folder of the search index under the base path, with trailing slash
+    /// (`/briefing/search-index/`): the page's script fetches the index's files from it.
     pub bundle_path: String,
     pub types: Vec<SearchTypeView>,
     /// In briefing order.

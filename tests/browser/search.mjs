@@ -4,10 +4,11 @@
 // Serves DIR under SUBPATH (default /briefing/) with `python3 -m http.server` and a temporary
 // folder holding a symlink SUBPATH -> DIR (as /work/shared/checks/axe.mjs does), opens the search
 // page, types "Maia" and checks that the results include the source that mentions it, the Maia
-// entity page and annotations mentioning it, all under SUBPATH; then that the type filter set to
-// `annotation` narrows the results to annotations, and that axe finds nothing serious or critical
-// on the page with its results shown. Requests to any other host are aborted, and
-// any failed request on our own server fails the test.
+// entity page and annotations mentioning it, all under SUBPATH, having fetched only the index
+// shards the word needs; then that the type filter set to `annotation` narrows the results to
+// annotations, that the entity filter narrows, that "micro" finds Microsoft (prefix match), and
+// that axe finds nothing serious or critical on the page with its results shown. Requests to any
+// other host are aborted, and any failed request on our own server fails the test.
 // Uses playwright-core from $CHECKS_HOME (default ~/.cache/site-checks) and Debian's Chromium.
 // Prints one summary line last. Exit 0 = pass, 1 = fail, 2 = setup problem.
 // Env: CHROMIUM=/path/to/chromium (default /usr/bin/chromium)
@@ -87,6 +88,8 @@ try {
   const page = await context.newPage();
   const broken = [];
   const consoleErrors = [];
+  const indexRequests = [];
+  page.on('request', (r) => { if (r.url().includes('/search-index/')) indexRequests.push(new URL(r.url()).pathname); });
   page.on('response', (r) => { if (r.status() >= 400) broken.push(`${r.status()} ${r.url()}`); });
   page.on('requestfailed', (r) => broken.push(`failed ${r.url()}`));
   page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
@@ -116,6 +119,14 @@ try {
     'annotations that mention Maia are results, each excerpt showing it');
   check(all.every((r) => r.href.startsWith(subpath)), `every result link is under ${subpath}`);
 
+  // Like Pagefind, the page fetches the index's small meta file and only the shards the query
+  // needs, never the whole index.
+  const meta = JSON.parse(fs.readFileSync(path.join(root, 'search-index', 'meta.json'), 'utf8'));
+  const shardsFetched = indexRequests.filter((p) => p.startsWith(`${subpath}search-index/terms/`));
+  check(indexRequests.includes(`${subpath}search-index/meta.json`), 'the index is found under the base path');
+  check(shardsFetched.length >= 1 && shardsFetched.length <= 2 && meta.terms.keys.length > 10,
+    `"Maia" fetches one or two term shards, not all ${meta.terms.keys.length} (${shardsFetched.join(', ')})`);
+
   // The page with its results passes axe (nothing serious or critical). axe is evaluated
   // through the DevTools protocol: the theme's Content-Security-Policy rightly blocks an
   // inline <script> tag, and console errors (CSP violations among them) fail the test below.
@@ -138,6 +149,19 @@ try {
   check(narrowed.every((r) => r.badge === 'Annotation'), 'with type = annotation only annotations are listed');
   check(new URL(page.url()).searchParams.get('type') === 'annotation', 'the filter is kept in the address');
 
+  // The entity filter narrows too, and a word's start finds the whole word.
+  await page.getByLabel('Type').selectOption('');
+  await page.getByLabel('Entity').selectOption('Maia');
+  await page.waitForFunction(() => /filtered by Maia/.test(document.getElementById('search-status').textContent));
+  const byEntity = await read();
+  check(byEntity.length > 0 && byEntity.some((r) => r.href === `${subpath}entities/maia/`),
+    'with entity = Maia, the Maia entity page is still a result');
+  await page.getByLabel('Entity').selectOption('');
+  await page.getByLabel('Search for').fill('micro');
+  await page.waitForFunction(() => /for “micro”/.test(document.getElementById('search-status').textContent));
+  const prefixed = await read();
+  check(prefixed.some((r) => r.href === `${subpath}entities/microsoft/`), '"micro" finds the Microsoft entity page');
+
   // A result link leads to a page that exists, at the annotated passage.
   const target = narrowed.find((r) => r.href.includes('#ann-'));
   if (target) {
@@ -150,7 +174,7 @@ try {
   check(offHost.length === 0, `nothing is loaded from other hosts (${offHost.join(', ')})`);
   check(broken.length === 0, `no failed requests (${broken.join(', ')})`);
   check(consoleErrors.length === 0, `no script errors (${consoleErrors.join(' | ')})`);
-  summary = `${all.length} results for "Maia" (${annotations.length} annotations), ${narrowed.length} with type=annotation`;
+  summary = `${all.length} results for "Maia" (${annotations.length} annotations, ${shardsFetched.length} term shard(s) fetched), ${narrowed.length} with type=annotation, ${byEntity.length} with entity=Maia, ${prefixed.length} for "micro"`;
 } catch (e) {
   await cleanup();
   console.error(e);

@@ -1,14 +1,23 @@
-// The search page of the default site theme: a small interface on Pagefind's search API.
+// The search page of the default site theme: a small client for the index gloss writes at
+// build time (docs/search.md).
 //
-// gloss builds the Pagefind index at build time into `pagefind/`; this script loads
-// `pagefind.js` from there (the path comes from the form's data-bundle-path, so the site works
-// under any sub-path) and lists results as links with a type badge. The query and filters live
-// in the address (`?q=Maia&type=annotation`), so a search can be shared, and the form also works
-// from other pages that link to it. Nothing is loaded from other hosts.
-// Pagefind runs WebAssembly: a Content-Security-Policy must allow 'wasm-unsafe-eval' in
-// script-src (and 'self' for worker-src).
+// The index lives in the folder named by the form's data-index-path (under the site's base
+// path, so the site works under any sub-path): `meta.json`, then term shards, record chunks and
+// filter chunks that are fetched only when a query needs them. A query is folded and split into
+// words exactly as gloss does when indexing (lowercase, diacritics removed, runs of letters and
+// digits); each word of two or more characters also matches the words it starts ("micro" finds
+// "microsoft"); a result must match every word. Results are ranked by the stored weights (title
+// words count more) times each word's rarity, and listed as links with a type badge and an
+// excerpt with the matched words marked.
+// The query and filters live in the address (`?q=Maia&type=annotation`), so a search can be
+// shared, and the form also works from other pages that link to it. Nothing is loaded from other
+// hosts, and nothing from the index is ever parsed as HTML.
 
+const FORMAT = 1;
 const PAGE_SIZE = 20;
+// A word that only starts a term counts for less than the whole word.
+const PREFIX_MATCH = 0.6;
+const EXCERPT_CHARS = 220;
 const TYPE_LABELS = {
   source: "Source",
   entity: "Entity",
@@ -22,21 +31,208 @@ const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const more = document.getElementById("search-more");
 const filterFields = ["type", "theme", "entity"];
+const indexPath = form.dataset.indexPath;
+const basePath = form.dataset.basePath;
 
-let pagefind = null;
 let latest = 0; // number of the newest search; older ones drop their results
-let pending = [];
+let pending = []; // ids of the results not shown yet
+let shownWords = [];
 let timer = null;
 
-async function loadPagefind() {
-  if (!pagefind) {
-    const module = await import(`${form.dataset.bundlePath}pagefind.js`);
-    await module.options({ baseUrl: form.dataset.basePath, excerptLength: 24 });
-    await module.init();
-    pagefind = module;
-  }
-  return pagefind;
+// ---------------------------------------------------------------------------------------------
+// The index.
+
+let metaPromise = null;
+const files = new Map(); // path under the index → Promise of its JSON
+
+async function getJson(url, init) {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`${response.status} for ${url}`);
+  return response.json();
 }
+
+function loadMeta() {
+  if (!metaPromise) {
+    // Asked again each time the page loads: the other files carry its version, so a browser
+    // never combines a cached shard with a newer index.
+    metaPromise = getJson(`${indexPath}meta.json`, { cache: "no-cache" }).then((meta) => {
+      if (meta.format !== FORMAT) throw new Error(`unknown search index format ${meta.format}`);
+      return meta;
+    });
+    metaPromise.catch(() => { metaPromise = null; });
+  }
+  return metaPromise;
+}
+
+function indexFile(meta, path) {
+  let promise = files.get(path);
+  if (!promise) {
+    promise = getJson(`${indexPath}${path}?v=${meta.version}`);
+    files.set(path, promise);
+    promise.catch(() => files.delete(path));
+  }
+  return promise;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Words, as gloss's indexer makes them (src/render/search.rs: fold_into, for_each_word).
+
+const WORD = /[\p{Alphabetic}\p{N}]+/gu;
+// A word of the text as written, marks included, for finding matches in excerpts.
+const WRITTEN_WORD = /[\p{Alphabetic}\p{N}\p{M}]+/gu;
+
+function fold(text) {
+  return text.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "").replace(/ς/g, "σ");
+}
+
+function cut(word, maxChars) {
+  const chars = Array.from(word);
+  return chars.length > maxChars ? chars.slice(0, maxChars).join("") : word;
+}
+
+function queryWords(text, maxChars) {
+  const words = (fold(text).match(WORD) ?? []).map((word) => cut(word, maxChars));
+  return [...new Set(words)];
+}
+
+// One-character words match only themselves: as prefixes they would fetch a good part of the
+// index.
+function isPrefix(word) {
+  return Array.from(word).length >= 2;
+}
+
+function wordMatches(term, word) {
+  return isPrefix(word) ? term.startsWith(word) : term === word;
+}
+
+// A shard holds the terms for which its key is the longest key that starts them. So the terms
+// starting with `word` are in the shard of the longest key that starts `word`, and in the shards
+// of longer keys that `word` starts.
+function shardKeys(keys, word) {
+  let longest = null;
+  const picked = [];
+  for (const key of keys) {
+    if (word.startsWith(key)) {
+      if (longest === null || key.length > longest.length) longest = key;
+    } else if (isPrefix(word) && key.length > word.length && key.startsWith(word)) {
+      picked.push(key);
+    }
+  }
+  return longest === null ? picked : [longest, ...picked];
+}
+
+function shardFileName(key) {
+  let name = "";
+  for (const char of key) {
+    name += /^[a-z0-9]$/.test(char)
+      ? char
+      : `_${char.codePointAt(0).toString(16).padStart(6, "0")}`;
+  }
+  return name;
+}
+
+// Record id → best score of the terms that `word` matches.
+async function scoresFor(meta, word) {
+  const shards = await Promise.all(
+    shardKeys(meta.terms.keys, word).map((key) => indexFile(meta, `terms/${shardFileName(key)}.json`)),
+  );
+  const scores = new Map();
+  for (const shard of shards) {
+    for (const [term, postings] of Object.entries(shard)) {
+      if (!wordMatches(term, word)) continue;
+      const count = postings.length / 2;
+      const rarity = Math.log(1 + (meta.records - count + 0.5) / (count + 0.5));
+      const factor = term === word ? 1 : PREFIX_MATCH;
+      let record = 0;
+      for (let i = 0; i < postings.length; i += 2) {
+        record += postings[i];
+        const score = postings[i + 1] * rarity * factor;
+        if (score > (scores.get(record) ?? 0)) scores.set(record, score);
+      }
+    }
+  }
+  return scores;
+}
+
+// FNV-1a of the value's UTF-8 bytes picks its filter chunk, as in the indexer.
+function filterHash(value) {
+  let hash = 0x811c9dc5;
+  for (const byte of new TextEncoder().encode(value)) {
+    hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  }
+  return hash;
+}
+
+async function filterIds(meta, name, value) {
+  const chunk = filterHash(value) % meta.filters[name].chunks;
+  const values = await indexFile(meta, `filters/${name}/${chunk}.json`);
+  const ids = new Set();
+  let id = 0;
+  // Own keys only: a value may be named like a property every object has ("constructor").
+  for (const delta of Object.hasOwn(values, value) ? values[value] : []) {
+    id += delta;
+    ids.add(id);
+  }
+  return ids;
+}
+
+// The ids of the results, best first (or in index order when there are no words).
+async function find(meta, { term, filters }) {
+  const words = queryWords(term, meta.terms.max_term_chars);
+  if (term && words.length === 0) return { ids: [], words };
+  const [perWord, sets] = await Promise.all([
+    Promise.all(words.map((word) => scoresFor(meta, word))),
+    Promise.all(["theme", "entity"].filter((name) => filters[name]).map((name) => filterIds(meta, name, filters[name]))),
+  ]);
+  const [start, end] = !filters.type
+    ? [0, meta.records]
+    : Object.hasOwn(meta.types, filters.type) ? meta.types[filters.type] : [0, 0];
+  const passes = (id) => id >= start && id < end && sets.every((set) => set.has(id));
+
+  if (words.length === 0) {
+    let ids;
+    if (sets.length > 0) {
+      ids = [...sets.reduce((a, b) => (a.size <= b.size ? a : b))].filter(passes).sort((a, b) => a - b);
+    } else {
+      ids = Array.from({ length: end - start }, (_, i) => start + i);
+    }
+    return { ids, words };
+  }
+
+  perWord.sort((a, b) => a.size - b.size);
+  const [first, ...others] = perWord;
+  const ranked = [];
+  for (const [id, score] of first) {
+    if (!passes(id)) continue;
+    let total = score;
+    for (const other of others) {
+      const more = other.get(id);
+      if (more === undefined) {
+        total = -1;
+        break;
+      }
+      total += more;
+    }
+    if (total >= 0) ranked.push([id, total]);
+  }
+  ranked.sort((a, b) => b[1] - a[1] || a[0] - b[0]);
+  return { ids: ranked.map(([id]) => id), words };
+}
+
+async function recordsFor(meta, ids) {
+  const size = meta.records_per_chunk;
+  const chunks = new Map();
+  for (const id of ids) {
+    const number = Math.floor(id / size);
+    if (!chunks.has(number)) chunks.set(number, indexFile(meta, `records/${number}.json`));
+  }
+  const loaded = new Map();
+  for (const [number, promise] of chunks) loaded.set(number, await promise);
+  return ids.map((id) => loaded.get(Math.floor(id / size))[id % size]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page.
 
 function currentQuery() {
   const filters = {};
@@ -67,86 +263,88 @@ function restoreFromAddress() {
   }
 }
 
-// Pagefind's excerpt is text with <mark> around matches, and < > escaped. Build it as DOM
-// nodes instead of assigning HTML, so nothing from the index is ever parsed as markup.
-function excerptNodes(excerpt) {
-  const decode = (text) =>
-    text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
-  const nodes = [];
-  const parts = excerpt.split(/(<mark>|<\/mark>)/);
-  let marked = false;
-  for (const part of parts) {
-    if (part === "<mark>") marked = true;
-    else if (part === "</mark>") marked = false;
-    else if (part) {
-      const text = document.createTextNode(decode(part));
-      if (marked) {
-        const mark = document.createElement("mark");
-        mark.append(text);
-        nodes.push(mark);
-      } else {
-        nodes.push(text);
-      }
+// The excerpt: about EXCERPT_CHARS of the record's text around its first match, matched words
+// in <mark>. Built as DOM nodes, so nothing from the index is parsed as markup.
+function excerptNodes(text, words) {
+  const marks = [];
+  for (const match of text.matchAll(WRITTEN_WORD)) {
+    const pieces = fold(match[0]).match(WORD) ?? [];
+    if (pieces.some((piece) => words.some((word) => wordMatches(piece, word)))) {
+      marks.push([match.index, match.index + match[0].length]);
     }
   }
+  let start = 0;
+  let end = text.length;
+  if (text.length > EXCERPT_CHARS) {
+    const anchor = marks.length ? marks[0][0] : 0;
+    if (anchor > 60) start = text.indexOf(" ", anchor - 60) + 1 || anchor;
+    if (start > anchor) start = anchor;
+    end = Math.min(text.length, start + EXCERPT_CHARS);
+    if (end < text.length) {
+      const space = text.lastIndexOf(" ", end);
+      if (space > start) end = space;
+    }
+  }
+  const nodes = [];
+  if (start > 0) nodes.push(document.createTextNode("…"));
+  let at = start;
+  for (const [from, to] of marks) {
+    if (to <= start || from >= end) continue;
+    if (from > at) nodes.push(document.createTextNode(text.slice(at, from)));
+    const mark = document.createElement("mark");
+    mark.textContent = text.slice(Math.max(from, at), Math.min(to, end));
+    nodes.push(mark);
+    at = Math.min(to, end);
+  }
+  if (at < end) nodes.push(document.createTextNode(text.slice(at, end)));
+  if (end < text.length) nodes.push(document.createTextNode("…"));
   return nodes;
 }
 
-// A source page's annotations are Pagefind sub-results (anchors `#ann-…` in the page's record):
-// each becomes a result of its own, after its page unless the type filter asks for annotations.
-function resultItems(data, { filters }) {
-  const items = [];
-  if (filters.type !== "annotation") items.push(resultItem(data));
-  for (const sub of data.sub_results ?? []) {
-    if (!sub.anchor?.id?.startsWith("ann-")) continue;
-    items.push(resultItem({
-      url: sub.url,
-      excerpt: sub.excerpt,
-      filters: { type: ["annotation"] },
-      meta: { title: sub.title, source: data.meta.title },
-    }));
-  }
-  return items;
+function capitalised(text) {
+  return text ? `${text.charAt(0).toUpperCase()}${text.slice(1)}` : text;
 }
 
-function resultItem(data) {
-  const type = data.filters?.type?.[0] ?? "page";
+function resultItem(record, words) {
+  const type = record.type;
+  const meta = record.meta ?? {};
   const item = document.createElement("li");
   item.className = `search-result search-result-${type}`;
-
-  const meta = document.createElement("p");
-  meta.className = "search-result-meta";
-  const badge = document.createElement("span");
-  badge.className = `search-badge search-badge-${type}`;
-  badge.textContent = TYPE_LABELS[type] ?? type;
-  meta.append(badge);
-  const context = [data.meta.kind, data.meta.status].filter(Boolean).join(", ");
-  if (context) meta.append(` ${context.charAt(0).toUpperCase()}${context.slice(1)}`);
-  if (data.meta.source) {
-    const note = data.meta.number ? `note ${data.meta.number}` : "note";
-    meta.append(`${context ? " · " : " "}${note} in ${data.meta.source}`);
-  }
 
   const title = document.createElement("h2");
   title.className = "search-result-title";
   const link = document.createElement("a");
-  link.href = data.url;
-  link.textContent = data.meta.title ?? data.url;
+  link.href = `${basePath}${record.url.replace(/^\//, "")}`;
+  link.textContent = record.title;
   title.append(link);
+
+  const line = document.createElement("p");
+  line.className = "search-result-meta";
+  const badge = document.createElement("span");
+  badge.className = `search-badge search-badge-${type}`;
+  badge.textContent = TYPE_LABELS[type] ?? type;
+  line.append(badge);
+  const context = capitalised([meta.kind, meta.status].filter(Boolean).join(", "));
+  if (context) line.append(` ${context}`);
+  if (meta.source) {
+    const note = meta.number ? `note ${meta.number}` : "note";
+    line.append(`${context ? " · " : " "}${note} in ${meta.source}`);
+  }
 
   const excerpt = document.createElement("p");
   excerpt.className = "search-result-excerpt";
-  excerpt.append(...excerptNodes(data.excerpt ?? ""));
+  excerpt.append(...excerptNodes(record.text ?? "", words));
 
-  item.append(title, meta, excerpt);
+  item.append(title, line, excerpt);
   return item;
 }
 
 async function showMore(number) {
   const batch = pending.splice(0, PAGE_SIZE);
-  const data = await Promise.all(batch.map((result) => result.data()));
+  const meta = await loadMeta();
+  const records = await recordsFor(meta, batch);
   if (number !== latest) return;
-  list.append(...data.flatMap((result) => resultItems(result, currentQuery())));
+  list.append(...records.map((record) => resultItem(record, shownWords)));
   more.hidden = pending.length === 0;
 }
 
@@ -170,16 +368,16 @@ async function search() {
   }
   status.textContent = "Searching…";
   try {
-    const engine = await loadPagefind();
-    // A null term lists everything that passes the filters.
-    const response = await engine.search(query.term || null, { filters: query.filters });
+    const meta = await loadMeta();
+    const { ids, words } = await find(meta, query);
     if (number !== latest) return;
+    pending = ids;
+    shownWords = words;
     list.replaceChildren();
-    pending = [...response.results];
     await showMore(number);
     if (number !== latest) return;
-    list.hidden = response.results.length === 0;
-    status.textContent = describe(response.results.length, query);
+    list.hidden = ids.length === 0;
+    status.textContent = describe(ids.length, query);
   } catch (error) {
     if (number !== latest) return;
     console.error(error);
@@ -189,7 +387,7 @@ async function search() {
 
 function searchSoon() {
   clearTimeout(timer);
-  timer = setTimeout(search, 250);
+  timer = setTimeout(search, 200);
 }
 
 form.addEventListener("submit", (event) => {
@@ -199,7 +397,14 @@ form.addEventListener("submit", (event) => {
 });
 input.addEventListener("input", searchSoon);
 for (const name of filterFields) form.elements[name].addEventListener("change", search);
-more.querySelector("button").addEventListener("click", () => showMore(latest));
+more.querySelector("button").addEventListener("click", () => {
+  const number = latest;
+  showMore(number).catch((error) => {
+    if (number !== latest) return;
+    console.error(error);
+    status.textContent = "Search could not be loaded. Try reloading the page.";
+  });
+});
 
 restoreFromAddress();
 search();
