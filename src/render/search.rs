@@ -33,8 +33,9 @@ pub const BUNDLE_DIR: &str = "search-index/";
 /// Version of the index format in `meta.json`; a client refuses an index it does not know.
 const FORMAT: u32 = 1;
 /// Records per `records/<n>.json` file. The client fetches the chunks of the results it shows,
-/// so a chunk is a few dozen kilobytes at most.
-const RECORDS_PER_CHUNK: usize = 64;
+/// which are often far apart: small chunks (about 7 KiB at BBC scale) keep a page of results to
+/// a hundred-odd kilobytes.
+const RECORDS_PER_CHUNK: usize = 16;
 /// Term shards are keyed by the terms' first two characters; a shard bigger than this is split
 /// by the next character, down to [`MAX_SHARD_KEY_CHARS`].
 const FIRST_KEY_CHARS: usize = 2;
@@ -365,11 +366,12 @@ fn shorten(text: &str, max_chars: usize) -> String {
     )
 }
 
-/// `parts` joined by a space, with each run of whitespace as one space, trimmed, and cut at a
+/// `parts` joined by spaces, with each run of whitespace as one space, trimmed, and cut at a
 /// word boundary to at most about `max_chars` characters with an ellipsis when something was
 /// cut: [`shorten`] after [`flatten_whitespace`], in one pass that stops at the cut.
-fn excerpt_text(parts: [&str; 2], max_chars: usize) -> String {
-    let mut out = String::with_capacity((parts[0].len() + parts[1].len()).min(max_chars * 2) + 4);
+fn excerpt_text(parts: &[&str], max_chars: usize) -> String {
+    let length: usize = parts.iter().map(|part| part.len()).sum();
+    let mut out = String::with_capacity(length.min(max_chars * 2) + 4);
     let mut n_chars = 0;
     for word in parts.iter().flat_map(|part| part.split_whitespace()) {
         let word_chars = if word.is_ascii() {
@@ -986,14 +988,14 @@ impl<'a> RecordJson<'a> {
             // The quote, then the note.
             RecordKind::Annotation => (
                 format!("“{}”", shorten(&record.title, 90)),
-                excerpt_text(
-                    [record.title.as_str(), record.content.as_str()],
-                    ANNOTATION_TEXT_MAX_CHARS,
-                ),
+                match record.content.trim() {
+                    "" => excerpt_text(&[&record.title], ANNOTATION_TEXT_MAX_CHARS),
+                    note => excerpt_text(&[&record.title, "—", note], ANNOTATION_TEXT_MAX_CHARS),
+                },
             ),
             _ => (
                 record.title.clone(),
-                excerpt_text([record.content.as_str(), ""], TEXT_MAX_CHARS),
+                excerpt_text(&[record.content.as_str()], TEXT_MAX_CHARS),
             ),
         };
         RecordJson {
@@ -1415,12 +1417,9 @@ mod tests {
 
     #[test]
     fn excerpt_text_flattens_whitespace_and_cuts_at_a_word() {
+        assert_eq!(excerpt_text(&["  the Maia\n\n chip "], 20), "the Maia chip");
         assert_eq!(
-            excerpt_text(["  the Maia\n\n chip ", ""], 20),
-            "the Maia chip"
-        );
-        assert_eq!(
-            excerpt_text(["the Maia AI", "accelerator,\nspecifically designed"], 26),
+            excerpt_text(&["the Maia AI", "accelerator,\nspecifically designed"], 26),
             "the Maia AI accelerator…"
         );
     }

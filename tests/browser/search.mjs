@@ -110,6 +110,9 @@ try {
   })));
   const all = await read();
   const hrefs = all.map((r) => r.href);
+  const firstStatus = await status.textContent();
+  check(all.length >= 20 || firstStatus.startsWith(`${all.length} result`),
+    `the status counts the results listed ("${firstStatus}", ${all.length} listed)`);
   check(hrefs.includes(`${subpath}sources/microsoft-dual-track-strategy/`), 'the source that mentions Maia is a result');
   check(hrefs.includes(`${subpath}entities/maia/`), 'the Maia entity page is a result');
   const annotations = all.filter((r) => r.badge === 'Annotation');

@@ -371,7 +371,7 @@ async function search() {
     const meta = await loadMeta();
     const { ids, words } = await find(meta, query);
     if (number !== latest) return;
-    pending = ids;
+    pending = ids.slice();
     shownWords = words;
     list.replaceChildren();
     await showMore(number);
