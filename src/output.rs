@@ -27,12 +27,23 @@ pub trait Sink: Sync {
     /// One file of the site: `path` relative to the output root (`sources/a/index.html`).
     fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()>;
 
+    /// One file of the site, written by `write` as it is made, for files too big to hold whole
+    /// (the annotation export). By default the bytes are gathered and [`Sink::put`].
+    fn put_with(&self, path: &str, write: &mut WriteFile<'_>) -> anyhow::Result<()> {
+        let mut bytes = Vec::new();
+        write(&mut bytes)?;
+        self.put(path, bytes)
+    }
+
     /// Whether the bytes are kept. A sink that drops them ([`Discard`]) is sent only what can
     /// report a problem: the pages, not the feed, the export or the search index.
     fn keeps_bytes(&self) -> bool {
         true
     }
 }
+
+/// What [`Sink::put_with`] calls to write a file.
+pub type WriteFile<'w> = dyn FnMut(&mut dyn std::io::Write) -> anyhow::Result<()> + 'w;
 
 /// Keeps the site in memory.
 impl Sink for Mutex<OutputTree> {
@@ -294,6 +305,68 @@ impl Sink for Staging {
             }
         }
     }
+
+    fn put_with(&self, path: &str, write: &mut WriteFile<'_>) -> anyhow::Result<()> {
+        self.stream(path, write)
+    }
+}
+
+impl Staging {
+    /// [`Sink::put_with`]: the bytes go to the staging file as they are written, and are
+    /// fingerprinted on the way; an unchanged file is then swapped for a link to the old one.
+    fn stream(&self, path: &str, write: &mut WriteFile<'_>) -> anyhow::Result<()> {
+        check_plain(path)?;
+        let target = self.staging.join(path);
+        if let Some(folder) = target.parent() {
+            fs::create_dir_all(folder).with_context(|| format!("creating {}", folder.display()))?;
+        }
+        let file =
+            fs::File::create(&target).with_context(|| format!("writing {}", target.display()))?;
+        let mut writer = FingerprintWriter {
+            inner: std::io::BufWriter::with_capacity(256 * 1024, file),
+            hasher: xxhash_rust::xxh3::Xxh3::new(),
+            len: 0,
+        };
+        write(&mut writer)?;
+        writer
+            .inner
+            .into_inner()
+            .map_err(|err| err.into_error())
+            .with_context(|| format!("writing {}", target.display()))?;
+        let fingerprint = Fingerprint {
+            len: writer.len,
+            hash: writer.hasher.digest128(),
+        };
+        self.record(path, fingerprint);
+        self.n_bytes.fetch_add(writer.len, Ordering::Relaxed);
+        if let Some(old) = self.unchanged(path, fingerprint) {
+            // Keep the old file, and so its modification time.
+            let linked = fs::remove_file(&target).and_then(|()| fs::hard_link(&old, &target));
+            linked.with_context(|| format!("linking {}", target.display()))?;
+            self.n_linked.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// A writer that hashes and counts what passes through it.
+struct FingerprintWriter<W> {
+    inner: W,
+    hasher: xxhash_rust::xxh3::Xxh3,
+    len: u64,
+}
+
+impl<W: std::io::Write> std::io::Write for FingerprintWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 impl Drop for Staging {
@@ -404,6 +477,46 @@ mod tests {
             staging.put(path, text.as_bytes().to_vec()).expect("put");
         }
         staging.commit().expect("commit")
+    }
+
+    #[test]
+    fn streamed_files_are_fingerprinted_like_put_ones() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = dir.path().join("public");
+        let stream = |text: &'static str| {
+            let staging = Staging::open(&output, false).expect("open");
+            staging
+                .put_with("data/big.json", &mut |out| {
+                    for part in text.split_inclusive(',') {
+                        out.write_all(part.as_bytes())?;
+                    }
+                    Ok(())
+                })
+                .expect("put_with");
+            staging.commit().expect("commit")
+        };
+        stream("[1,2,3]");
+        let inode = || {
+            fs::metadata(output.join("data/big.json"))
+                .expect("stat")
+                .ino()
+        };
+        let first = inode();
+        let stats = stream("[1,2,3]");
+        assert_eq!((stats.n_unchanged, stats.n_bytes), (1, 7));
+        assert_eq!(inode(), first, "unchanged: the same file, linked");
+        stream("[1,2,4]");
+        assert_ne!(inode(), first);
+        assert_eq!(
+            fs::read_to_string(output.join("data/big.json")).expect("read"),
+            "[1,2,4]"
+        );
+        // The same bytes through `put` are recognised as unchanged too.
+        let staging = Staging::open(&output, false).expect("open");
+        staging
+            .put("data/big.json", b"[1,2,4]".to_vec())
+            .expect("put");
+        assert_eq!(staging.commit().expect("commit").n_unchanged, 1);
     }
 
     #[test]

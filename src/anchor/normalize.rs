@@ -41,7 +41,7 @@ enum PieceKind {
 
 /// A stretch of normalised text and the original range it came from. Its normalised end is the
 /// next piece's `normalized_start` (or the end of the text).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Piece {
     normalized_start: usize,
     original_start: usize,
@@ -56,18 +56,38 @@ pub fn normalize(original: &str) -> Normalized {
         pieces: Vec::new(),
         in_space_run: false,
     };
-    let mut chars = original.char_indices().peekable();
+    let bytes = original.as_bytes();
     // Reused for every segment that needs decomposing.
     let mut mapped = String::new();
-    while let Some((segment_start, first)) = chars.next() {
+    let mut at = 0;
+    while at < bytes.len() {
+        // The common case first: a run of visible ASCII maps to itself, byte for byte. Its last
+        // character is left to the general path when a non-ASCII character follows, which may
+        // be a combining mark of the same segment.
+        let mut run_end = at
+            + bytes[at..]
+                .iter()
+                .position(|b| !b.is_ascii_graphic())
+                .unwrap_or(bytes.len() - at);
+        if run_end < bytes.len() && !bytes[run_end].is_ascii() && run_end > at {
+            run_end -= 1;
+        }
+        if run_end > at {
+            builder.push(at..run_end, &original[at..run_end], PieceKind::Verbatim);
+            at = run_end;
+            continue;
+        }
+        let segment_start = at;
+        let mut rest = original[at..].chars();
+        let Some(first) = rest.next() else { break };
         let mut segment_end = segment_start + first.len_utf8();
-        while let Some(&(next_start, next)) = chars.peek() {
+        for next in rest {
             if !continues_segment(next) {
                 break;
             }
-            chars.next();
-            segment_end = next_start + next.len_utf8();
+            segment_end += next.len_utf8();
         }
+        at = segment_end;
         let segment_range = segment_start..segment_end;
         let is_single_char = segment_end - segment_start == first.len_utf8();
         if is_single_char {
@@ -502,5 +522,60 @@ mod tests {
         let start = normalized.text.find("cafe").expect("present");
         let range = normalized.covering_original_range(start..start + "cafe\u{301}.".len());
         assert_eq!(&original[range], "caf\u{e9}\u{2026}");
+    }
+
+    /// The rules applied one segment at a time, without the ASCII fast path of [`normalize`].
+    fn normalize_segment_by_segment(original: &str) -> Normalized {
+        let mut builder = Builder {
+            text: String::new(),
+            pieces: Vec::new(),
+            in_space_run: false,
+        };
+        let mut chars = original.char_indices().peekable();
+        while let Some((start, first)) = chars.next() {
+            let mut end = start + first.len_utf8();
+            while let Some(&(next_start, next)) = chars.peek() {
+                if !continues_segment(next) {
+                    break;
+                }
+                chars.next();
+                end = next_start + next.len_utf8();
+            }
+            let segment = &original[start..end];
+            if segment.chars().count() == 1 && first.is_whitespace() {
+                builder.push_space(start..end, first == ' ');
+                continue;
+            }
+            let mapped: String = segment
+                .nfd()
+                .map(|c| match replacement(c) {
+                    Some(replacement) => replacement.to_string(),
+                    None if c.is_whitespace() => " ".to_string(),
+                    None => c.to_string(),
+                })
+                .collect();
+            let kind = if mapped == segment {
+                PieceKind::Verbatim
+            } else {
+                PieceKind::Replaced
+            };
+            builder.push(start..end, &mapped, kind);
+        }
+        Normalized {
+            text: builder.text,
+            pieces: builder.pieces,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_ascii_fast_path_changes_nothing(
+            original in "([a-zA-Z0-9 .,'\"\\-]|\u{301}|\u{323}|\u{2019}|\u{2026}|\u{e9}|\n|\t|\u{a0}|\u{ac01}){0,40}"
+        ) {
+            let fast = normalize(&original);
+            let slow = normalize_segment_by_segment(&original);
+            proptest::prop_assert_eq!(&fast.text, &slow.text);
+            proptest::prop_assert_eq!(&fast.pieces, &slow.pieces);
+        }
     }
 }

@@ -164,7 +164,11 @@ struct TextPositionSelector {
 
 impl Renderer<'_, '_> {
     /// `annotations.jsonld`: the collection, pretty-printed, ending with a newline.
-    pub(super) fn annotation_export(&self, site_title: &str) -> anyhow::Result<Vec<u8>> {
+    pub(super) fn annotation_export(
+        &self,
+        site_title: &str,
+        out: &mut dyn std::io::Write,
+    ) -> anyhow::Result<()> {
         let collection_id = self.urls.absolute("annotations.jsonld");
         let page_id = format!("{collection_id}#page-1");
         let collection = Collection {
@@ -182,9 +186,10 @@ impl Renderer<'_, '_> {
             },
             last: page_id,
         };
-        let mut json = serde_json::to_vec_pretty(&collection)?;
-        json.push(b'\n');
-        Ok(json)
+        // Compact: a machine-read file of tens of megabytes at thousands of sources.
+        serde_json::to_writer(&mut *out, &collection)?;
+        out.write_all(b"\n")?;
+        Ok(())
     }
 
     fn web_annotation(&self, annotation: &Annotation) -> WebAnnotation {

@@ -61,6 +61,58 @@ impl Urls<'_> {
     }
 }
 
+/// The templates every site theme has.
+const REQUIRED_TEMPLATES: [&str; 9] = [
+    "index.html",
+    "source.html",
+    "entities.html",
+    "entity.html",
+    "themes.html",
+    "theme.html",
+    "annotations.html",
+    "404.html",
+    "note.html",
+];
+
+/// The largest output of each template so far, so that the next page of the same template is
+/// rendered into a buffer that is big enough from the start (no copying as it grows).
+struct SizeHints {
+    sizes: Vec<(&'static str, std::sync::atomic::AtomicUsize)>,
+}
+
+impl SizeHints {
+    fn new() -> Self {
+        SizeHints {
+            sizes: REQUIRED_TEMPLATES
+                .iter()
+                .chain(&["search.html"])
+                .map(|name| (*name, std::sync::atomic::AtomicUsize::new(0)))
+                .collect(),
+        }
+    }
+
+    fn slot(&self, template: &str) -> Option<&std::sync::atomic::AtomicUsize> {
+        self.sizes
+            .iter()
+            .find(|(name, _)| *name == template)
+            .map(|(_, size)| size)
+    }
+
+    /// A capacity for the next output of `template`: its largest so far and an eighth more.
+    fn capacity(&self, template: &str) -> usize {
+        let largest = self
+            .slot(template)
+            .map_or(0, |size| size.load(std::sync::atomic::Ordering::Relaxed));
+        largest + largest / 8
+    }
+
+    fn record(&self, template: &str, size: usize) {
+        if let Some(slot) = self.slot(template) {
+            slot.fetch_max(size, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
 /// Compiles the site theme's templates once.
 pub fn compile_templates(site_theme: &SiteTheme) -> anyhow::Result<tera::Tera> {
     let mut tera = tera::Tera::new();
@@ -76,17 +128,7 @@ pub fn compile_templates(site_theme: &SiteTheme) -> anyhow::Result<tera::Tera> {
             site_theme.name
         )
     })?;
-    for required in [
-        "index.html",
-        "source.html",
-        "entities.html",
-        "entity.html",
-        "themes.html",
-        "theme.html",
-        "annotations.html",
-        "404.html",
-        "note.html",
-    ] {
+    for required in REQUIRED_TEMPLATES {
         if !tera.contains_template(required) {
             anyhow::bail!(
                 "site theme `{}` has no template `{required}` (expected in themes/{}/templates/)",
@@ -126,7 +168,7 @@ impl<'s> Emitter<'s> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(page.path.clone());
-        self.sink.put(&page.path, page.html.into_bytes())?;
+        self.sink.put(&page.path, page.html)?;
         Ok(page.diagnostics)
     }
 
@@ -146,6 +188,15 @@ impl<'s> Emitter<'s> {
             .collect::<anyhow::Result<_>>()?;
         diagnostics.extend(found.into_iter().flatten());
         Ok(())
+    }
+
+    /// Sends on a file that is not a page and is written as it is made (the export).
+    fn file_with(
+        &self,
+        path: &str,
+        write: &mut crate::output::WriteFile<'_>,
+    ) -> anyhow::Result<()> {
+        self.sink.put_with(path, write)
     }
 
     /// Sends on a file that is not a page (an asset, the feed, the search index).
@@ -184,11 +235,17 @@ pub fn render_site(
         urls,
         links,
         views: Vec::new(),
+        size_hints: SizeHints::new(),
     };
     let (notes, note_diagnostics) = renderer.render_notes();
     let mut rendering = if sink.keeps_bytes() {
         renderer.views = renderer.make_views(notes)?;
-        renderer.render(search_index, sink)?
+        let emitter = Emitter::new(sink);
+        let (diagnostics, site) = renderer.render_pages(&emitter)?;
+        // The annotation views serve the pages only: they are dropped before the search index
+        // and the export are made, so that the two never take memory at the same time.
+        renderer.views = Vec::new();
+        renderer.render_files(emitter, &site, diagnostics, search_index)?
     } else {
         // Nothing is kept (`gloss check`): only what can report a problem runs, the
         // templates do not.
@@ -243,24 +300,35 @@ struct Renderer<'r, 'a> {
     /// Each annotation as pages show it (an [`AnnotationView`] as a template value), by
     /// annotation index.
     views: Vec<tera::Value>,
+    size_hints: SizeHints,
+}
+
+/// The template values of every source, entity and theme reference, made once and shared by the
+/// annotations that name them.
+struct SharedRefs {
+    docs: Vec<tera::Value>,
+    entities: Vec<tera::Value>,
+    themes: Vec<tera::Value>,
+}
+
+/// `view` as a template value.
+fn template_value<T: serde::Serialize>(view: &T) -> anyhow::Result<tera::Value> {
+    tera::Value::try_from_serializable(view).context("preparing the data of an annotation")
 }
 
 /// One rendered page or the problems met while rendering it.
 struct Rendered {
     path: String,
-    html: String,
+    html: Vec<u8>,
     diagnostics: Vec<Diagnostic>,
     highlighted_code: bool,
 }
 
 impl Renderer<'_, '_> {
-    fn render(
-        &self,
-        search_index: crate::SearchIndex,
-        sink: &dyn Sink,
-    ) -> anyhow::Result<Rendering> {
+    /// Renders every page and copies the static files into `emitter`; returns the problems
+    /// found and the site's template value.
+    fn render_pages(&self, emitter: &Emitter<'_>) -> anyhow::Result<(Vec<Diagnostic>, SiteView)> {
         let briefing = self.briefing;
-        let emitter = Emitter::new(sink);
         let site = self.site(false);
         // Each page goes to the sink as soon as it is made: the site is never held whole.
         let highlighted = std::sync::atomic::AtomicBool::new(false);
@@ -332,17 +400,27 @@ impl Renderer<'_, '_> {
         if highlighted {
             emitter.file("syntax.css", markdown::syntax_css().into_bytes())?;
         }
-        let mut search_files = OutputTree::default();
-        let deferred_search = self.add_search(&site, &mut search_files, search_index)?;
-        for (path, bytes) in search_files.files {
-            emitter.file(&path, bytes)?;
-        }
+        Ok((diagnostics, site))
+    }
+
+    /// After the pages: the search index and page, the feed, the export and the sitemap.
+    fn render_files(
+        &self,
+        emitter: Emitter<'_>,
+        site: &SiteView,
+        diagnostics: Vec<Diagnostic>,
+        search_index: crate::SearchIndex,
+    ) -> anyhow::Result<Rendering> {
+        let sink = emitter.sink;
+
+        let deferred_search = self.add_search(site, &emitter, search_index)?;
         // The feed and the export report nothing: made only when they are kept.
         if sink.keeps_bytes() {
             emitter.file("atom.xml", self.feed(&site.title).into_bytes())?;
-            emitter.file("annotations.jsonld", self.annotation_export(&site.title)?)?;
+            emitter.file_with("annotations.jsonld", &mut |out| {
+                self.annotation_export(&site.title, out)
+            })?;
         }
-        // Last, so the sitemap lists every page.
         let static_paths: BTreeSet<&str> = self
             .sources
             .static_files
@@ -464,12 +542,15 @@ impl Renderer<'_, '_> {
         &self,
         template: &str,
         view: &T,
-    ) -> anyhow::Result<String> {
+    ) -> anyhow::Result<Vec<u8>> {
         let context = tera::Context::from_serialize(view)
             .with_context(|| format!("preparing the data of `{template}`"))?;
+        let mut html = Vec::with_capacity(self.size_hints.capacity(template));
         self.tera
-            .render(template, &context)
-            .with_context(|| format!("rendering template `{template}`"))
+            .render_to(template, &context, &mut html)
+            .with_context(|| format!("rendering template `{template}`"))?;
+        self.size_hints.record(template, html.len());
+        Ok(html)
     }
 
     /// Editor Markdown as HTML, with broken `@/` links reported at `span`.
@@ -569,18 +650,39 @@ impl Renderer<'_, '_> {
     /// Every annotation's view and its template value, in parallel, with its note rendered
     /// (`notes`).
     fn make_views(&self, notes: Vec<Option<String>>) -> anyhow::Result<Vec<tera::Value>> {
+        let briefing = self.briefing;
+        let shared = SharedRefs {
+            docs: (0..briefing.docs.len())
+                .map(|i| template_value(&self.doc_ref(DocId::from_index(i))))
+                .collect::<anyhow::Result<_>>()?,
+            entities: (0..briefing.entities.len())
+                .map(|i| {
+                    let id = EntityId::from_index(i);
+                    template_value(&self.entity_ref(id, briefing.entity(id).mentions.len()))
+                })
+                .collect::<anyhow::Result<_>>()?,
+            themes: (0..briefing.themes.len())
+                .map(|i| {
+                    let id = ThemeId::from_index(i);
+                    template_value(&self.theme_ref(id, briefing.theme(id).annotations.len()))
+                })
+                .collect::<anyhow::Result<_>>()?,
+        };
         notes
             .into_par_iter()
             .enumerate()
             .map(|(index, note_html)| {
-                let view = self.make_view(AnnotationId::from_index(index), note_html);
-                tera::Value::try_from_serializable(&view)
-                    .context("preparing the data of an annotation")
+                template_value(&self.make_view(AnnotationId::from_index(index), note_html, &shared))
             })
             .collect()
     }
 
-    fn make_view(&self, id: AnnotationId, note_html: Option<String>) -> AnnotationView {
+    fn make_view<'s>(
+        &self,
+        id: AnnotationId,
+        note_html: Option<String>,
+        shared: &'s SharedRefs,
+    ) -> AnnotationView<'s> {
         let annotation: &Annotation = self.briefing.annotation(id);
         let doc = self.briefing.doc(annotation.doc);
         AnnotationView {
@@ -606,14 +708,14 @@ impl Renderer<'_, '_> {
             entities: annotation
                 .entities
                 .iter()
-                .map(|&e| self.entity_ref(e, self.briefing.entity(e).mentions.len()))
+                .map(|e| &shared.entities[e.index()])
                 .collect(),
             themes: annotation
                 .themes
                 .iter()
-                .map(|&t| self.theme_ref(t, self.briefing.theme(t).annotations.len()))
+                .map(|t| &shared.themes[t.index()])
                 .collect(),
-            source: self.doc_ref(annotation.doc),
+            source: &shared.docs[annotation.doc.index()],
             original_url: doc.url.as_ref().map(|url| {
                 text_fragment::original_passage_url(url, &doc.reader.text, annotation.range.clone())
             }),
@@ -638,6 +740,8 @@ impl Renderer<'_, '_> {
                     annotation: *view,
                 },
             )?;
+            // Templates write only text, so this never fails; the check is cheap on a note.
+            let note = String::from_utf8(note).context("a note rendered as invalid UTF-8")?;
             notes.insert(annotation_id, note);
         }
         let entity_url = |index: usize| self.urls.entity(&briefing.entities[index].slug);

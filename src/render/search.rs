@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::views::{EntityGroupView, EntityRefView, SearchPage, SearchTypeView, SiteView};
-use super::{OutputTree, Renderer, flatten_whitespace, kind_label};
+use super::{Emitter, Renderer, flatten_whitespace, kind_label};
 use crate::anchor::ReaderText;
 use crate::files::Files;
 use crate::model::{Briefing, Doc, Entity, EntityId, EntityKind, ThemeId};
@@ -1044,9 +1044,30 @@ struct FilterJson {
 /// [`BUNDLE_DIR`]) and their bytes. The same records give the same files, byte for byte.
 /// The format is described in docs/search.md.
 pub fn bundle(
-    mut records: Vec<SearchRecord>,
+    records: Vec<SearchRecord>,
     language: &str,
 ) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+    let files = std::sync::Mutex::new(BTreeMap::new());
+    bundle_into(records, language, &|path, bytes| {
+        files
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(path, bytes);
+        Ok(())
+    })?;
+    Ok(files.into_inner().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// Where [`bundle_into`] sends each file of the index as soon as it is made.
+pub type PutFile<'p> = dyn Fn(String, Vec<u8>) -> anyhow::Result<()> + Sync + 'p;
+
+/// [`bundle`], handing each file to `put` as soon as it is made (in parallel, in no particular
+/// order; `meta.json` last), so that the index is never held whole.
+pub fn bundle_into(
+    mut records: Vec<SearchRecord>,
+    language: &str,
+    put: &PutFile<'_>,
+) -> anyhow::Result<()> {
     // Records by type, so that the `type` filter is a range of ids; stable, so that within a
     // type the order of `records` is kept (annotations of one source stay together, and their
     // record chunks are fetched together).
@@ -1054,21 +1075,20 @@ pub fn bundle(
     let folded: Vec<FoldedRecord> = records.par_iter().map(fold_record).collect();
     // The terms and the records are independent: each side's sequential steps (merging terms,
     // grouping filter values) run while the other side keeps the second thread busy.
-    let ((keys, term_files), stored) =
-        rayon::join(|| term_files(&folded), move || record_files(records));
+    let (terms, stored) = rayon::join(
+        || term_files(&folded, put),
+        move || record_files(records, put),
+    );
+    let (keys, mut written) = terms?;
+    let stored = stored?;
     drop(folded);
 
-    let mut written = term_files;
     written.extend(stored.files);
     written.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
     let mut version = TermHasher::default();
     for file in &written {
         version.write_u64(file.hash);
     }
-    let mut files: BTreeMap<String, Vec<u8>> = written
-        .into_iter()
-        .map(|file| (file.path, file.bytes))
-        .collect();
     let meta = MetaJson {
         format: FORMAT,
         version: format!("{:016x}", version.finish()),
@@ -1084,47 +1104,51 @@ pub fn bundle(
     };
     let mut bytes = serde_json::to_vec(&meta).expect("meta serializes to JSON");
     bytes.push(b'\n');
-    files.insert(format!("{BUNDLE_DIR}meta.json"), bytes);
-    Ok(files)
+    put(format!("{BUNDLE_DIR}meta.json"), bytes)
 }
 
-/// A file of the index, with a hash of its path and bytes for the index's version.
+/// A file of the index that was handed on: its path, and a hash of its path and bytes for the
+/// index's version.
 struct IndexFile {
     path: String,
-    bytes: Vec<u8>,
     hash: u64,
 }
 
 impl IndexFile {
-    /// Hashed where it is made, while its bytes are in cache.
-    fn new(path: String, bytes: Vec<u8>) -> Self {
+    /// Hashes the file where it is made, while its bytes are in cache, and hands it to `put`.
+    fn put(path: String, bytes: Vec<u8>, put: &PutFile<'_>) -> anyhow::Result<Self> {
         let mut hasher = TermHasher::default();
         hasher.write(path.as_bytes());
         hasher.write(&bytes);
-        IndexFile {
+        let file = IndexFile {
             hash: hasher.finish(),
-            path,
-            bytes,
-        }
+            path: path.clone(),
+        };
+        put(path, bytes)?;
+        Ok(file)
     }
 }
 
-/// The term shards of the index of `folded`, and their keys in order.
-fn term_files(folded: &[FoldedRecord]) -> (Vec<String>, Vec<IndexFile>) {
+/// The term shards of the index of `folded`, handed to `put`, and their keys in order.
+fn term_files(
+    folded: &[FoldedRecord],
+    put: &PutFile<'_>,
+) -> anyhow::Result<(Vec<String>, Vec<IndexFile>)> {
     let inverted = invert(folded);
     let weighting = Weighting::new(&inverted.n_words);
     let shards = plan_shards(&inverted.terms);
     let files = shards
         .par_iter()
         .map(|shard| {
-            IndexFile::new(
+            IndexFile::put(
                 format!("{BUNDLE_DIR}terms/{}.json", shard_file_name(&shard.key)),
                 shard_json(&inverted.terms[shard.terms.clone()], &inverted, &weighting),
+                put,
             )
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     let keys = shards.into_iter().map(|shard| shard.key).collect();
-    (keys, files)
+    Ok((keys, files))
 }
 
 /// What `records/` and `filters/` hold, and what `meta.json` says about them.
@@ -1135,8 +1159,8 @@ struct StoredRecords {
     files: Vec<IndexFile>,
 }
 
-/// The record chunks and filter files of `records`, sorted by type.
-fn record_files(records: Vec<SearchRecord>) -> StoredRecords {
+/// The record chunks and filter files of `records`, sorted by type, handed to `put`.
+fn record_files(records: Vec<SearchRecord>, put: &PutFile<'_>) -> anyhow::Result<StoredRecords> {
     let mut types = BTreeMap::new();
     for kind in RecordKind::ALL {
         let start = records.partition_point(|record| record.kind < kind);
@@ -1146,7 +1170,7 @@ fn record_files(records: Vec<SearchRecord>) -> StoredRecords {
     let mut filters = BTreeMap::new();
     let mut files = Vec::new();
     for name in FILTER_NAMES {
-        let (filter, filter_files) = filter_files(&records, name);
+        let (filter, filter_files) = filter_files(&records, name, put)?;
         files.extend(filter_files);
         filters.insert(name, filter);
     }
@@ -1160,21 +1184,25 @@ fn record_files(records: Vec<SearchRecord>) -> StoredRecords {
             let json: Vec<RecordJson<'_>> = chunk.iter().map(RecordJson::new).collect();
             let mut bytes = serde_json::to_vec(&json).expect("records serialize to JSON");
             bytes.push(b'\n');
-            IndexFile::new(format!("{BUNDLE_DIR}records/{number}.json"), bytes)
+            IndexFile::put(format!("{BUNDLE_DIR}records/{number}.json"), bytes, put)
         })
-        .collect();
+        .collect::<anyhow::Result<_>>()?;
     files.extend(chunks);
-    StoredRecords {
+    Ok(StoredRecords {
         n_records,
         types,
         filters,
         files,
-    }
+    })
 }
 
-/// The files of filter `name`: for each value, the ids of the records that have it, spread over
-/// chunks by [`filter_hash`].
-fn filter_files(records: &[SearchRecord], name: &str) -> (FilterJson, Vec<IndexFile>) {
+/// The files of filter `name`, handed to `put`: for each value, the ids of the records that
+/// have it, spread over chunks by [`filter_hash`].
+fn filter_files(
+    records: &[SearchRecord],
+    name: &str,
+    put: &PutFile<'_>,
+) -> anyhow::Result<(FilterJson, Vec<IndexFile>)> {
     let mut pairs: Vec<(&str, u32)> = records
         .iter()
         .enumerate()
@@ -1199,10 +1227,14 @@ fn filter_files(records: &[SearchRecord], name: &str) -> (FilterJson, Vec<IndexF
         .map(|(number, chunk)| {
             let mut bytes = serde_json::to_vec(chunk).expect("filter values serialize to JSON");
             bytes.push(b'\n');
-            IndexFile::new(format!("{BUNDLE_DIR}filters/{name}/{number}.json"), bytes)
+            IndexFile::put(
+                format!("{BUNDLE_DIR}filters/{name}/{number}.json"),
+                bytes,
+                put,
+            )
         })
-        .collect();
-    (FilterJson { chunks: n_chunks }, files)
+        .collect::<anyhow::Result<_>>()?;
+    Ok((FilterJson { chunks: n_chunks }, files))
 }
 
 /// Sorted ids as the first, then the difference from the one before.
@@ -1225,13 +1257,15 @@ impl Renderer<'_, '_> {
     pub(super) fn add_search(
         &self,
         site: &SiteView,
-        tree: &mut OutputTree,
+        emitter: &Emitter<'_>,
         mode: crate::SearchIndex,
     ) -> anyhow::Result<Option<Vec<SearchRecord>>> {
         let deferred = match mode {
             crate::SearchIndex::Build => {
                 let records = records(self.briefing, &self.sources.files);
-                tree.files.extend(bundle(records, &self.config.language)?);
+                bundle_into(records, &self.config.language, &|path, bytes| {
+                    emitter.file(&path, bytes)
+                })?;
                 None
             }
             crate::SearchIndex::Defer => Some(records(self.briefing, &self.sources.files)),
@@ -1239,8 +1273,7 @@ impl Renderer<'_, '_> {
         };
         if self.tera.contains_template("search.html") {
             let html = self.render_template("search.html", &self.search_page(site))?;
-            tree.files
-                .insert("search/index.html".to_string(), html.into_bytes());
+            emitter.file("search/index.html", html)?;
         }
         Ok(deferred)
     }
