@@ -187,18 +187,7 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
         return Ok(content_failure(&result));
     };
     if args.timings {
-        let t = &result.timings;
-        let ms = |d: std::time::Duration| format!("{:>8.1} ms", d.as_secs_f64() * 1000.0);
-        eprintln!("load (read and parse)           {}", ms(t.load));
-        eprintln!("model (resolve and anchor)      {}", ms(t.model));
-        eprintln!("render (pages, search, writing) {}", ms(t.render));
-        eprintln!("commit (swap the site in)       {}", ms(t.commit));
-        if let Some(written) = &result.written {
-            eprintln!(
-                "{} files ({} unchanged), {} bytes",
-                written.n_files, written.n_unchanged, written.n_bytes
-            );
-        }
+        print_timings(&result);
     }
     println!(
         "built {} into {} in {}",
@@ -207,6 +196,46 @@ fn build(args: BuildArgs) -> anyhow::Result<ExitCode> {
         seconds(&result)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `build --timings`, on stderr: each stage's time and the peak memory at its end, then what
+/// was written.
+fn print_timings(result: &BuildResult) {
+    let t = &result.timings;
+    let ms = |d: std::time::Duration| format!("{:>8.1} ms", d.as_secs_f64() * 1000.0);
+    let peak = |bytes: Option<u64>| match bytes {
+        Some(bytes) => format!("   peak memory {:>4} MiB", bytes.div_ceil(1024 * 1024)),
+        None => String::new(),
+    };
+    eprintln!(
+        "load (read and parse)              {}{}",
+        ms(t.load),
+        peak(t.peak_memory[0])
+    );
+    eprintln!(
+        "model (resolve, link, anchor)      {}{}",
+        ms(t.model),
+        peak(t.peak_memory[1])
+    );
+    eprintln!("  of which anchor (find quotes)    {}", ms(t.anchor));
+    eprintln!(
+        "render (pages, search, export)     {}{}",
+        ms(t.render),
+        peak(t.peak_memory[2])
+    );
+    if let Some(written) = &result.written {
+        eprintln!(
+            "  write (during render, all threads){}",
+            ms(written.writing)
+        );
+    }
+    eprintln!("commit (swap the site in)          {}", ms(t.commit));
+    if let Some(written) = &result.written {
+        eprintln!(
+            "{} files ({} unchanged), {} bytes",
+            written.n_files, written.n_unchanged, written.n_bytes
+        );
+    }
 }
 
 fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {

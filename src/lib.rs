@@ -61,16 +61,29 @@ pub enum Target {
     Nowhere,
 }
 
-/// How long each stage took, for `gloss build --timings`.
+/// How long each stage took, and the peak memory at its end, for `gloss build --timings`.
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
     pub load: Duration,
     /// Resolving and anchoring: slugs, quotes, mentions, backlinks.
     pub model: Duration,
+    /// The part of `model` spent finding the quotes in their sources.
+    pub anchor: Duration,
     /// Rendering, with the files written as they are made.
     pub render: Duration,
     /// Swapping the new site in for the old one.
     pub commit: Duration,
+    /// The process's peak resident memory at the end of load, model and render, in bytes,
+    /// where the system reports it (Linux).
+    pub peak_memory: [Option<u64>; 3],
+}
+
+/// The peak resident memory of this process so far, in bytes (`VmHWM` on Linux).
+fn peak_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// What one run of the pipeline produced: the files read, every diagnostic, and the site
@@ -124,9 +137,12 @@ pub fn build_with(
     let stage = Instant::now();
     let sources = source::load(&config, files, &mut diagnostics)?;
     timings.load = stage.elapsed();
+    timings.peak_memory[0] = peak_memory();
     let stage = Instant::now();
     let briefing = model::build(&sources, &mut diagnostics);
     timings.model = stage.elapsed();
+    timings.anchor = briefing.anchoring;
+    timings.peak_memory[1] = peak_memory();
     let mut deferred_search = None;
     let mut tree = None;
     let mut written = None;
@@ -146,6 +162,7 @@ pub fn build_with(
         };
         let rendering = render::render_site(&config, &sources, &briefing, search_index, sink)?;
         timings.render = stage.elapsed();
+        timings.peak_memory[2] = peak_memory();
         diagnostics.extend(rendering.diagnostics);
         deferred_search = rendering.deferred_search;
         let summary = Summary {

@@ -82,6 +82,8 @@ pub struct Staging {
     written: Mutex<Vec<(String, Fingerprint)>>,
     n_bytes: AtomicU64,
     n_linked: AtomicUsize,
+    /// Nanoseconds spent writing and linking files, summed over threads.
+    writing_nanos: AtomicU64,
     committed: bool,
 }
 
@@ -92,6 +94,9 @@ pub struct WriteStats {
     /// Of `n_files`, how many were unchanged and hard-linked from the previous site.
     pub n_unchanged: usize,
     pub n_bytes: u64,
+    /// Time spent hashing, writing and linking files, summed over the threads that did it
+    /// (while pages were being rendered).
+    pub writing: std::time::Duration,
 }
 
 impl Staging {
@@ -143,6 +148,7 @@ impl Staging {
             written: Mutex::new(Vec::new()),
             n_bytes: AtomicU64::new(0),
             n_linked: AtomicUsize::new(0),
+            writing_nanos: AtomicU64::new(0),
             committed: false,
         })
     }
@@ -192,6 +198,7 @@ impl Staging {
             n_files: written.len(),
             n_unchanged: self.n_linked.load(Ordering::Relaxed),
             n_bytes: self.n_bytes.load(Ordering::Relaxed),
+            writing: std::time::Duration::from_nanos(self.writing_nanos.load(Ordering::Relaxed)),
         })
     }
 
@@ -282,6 +289,29 @@ impl Manifest {
 
 impl Sink for Staging {
     fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+        let started = std::time::Instant::now();
+        let result = self.write(path, bytes);
+        self.add_writing_time(started);
+        result
+    }
+
+    fn put_with(&self, path: &str, write: &mut WriteFile<'_>) -> anyhow::Result<()> {
+        // The time of making the bytes is counted too: they are made as they are written.
+        let started = std::time::Instant::now();
+        let result = self.stream(path, write);
+        self.add_writing_time(started);
+        result
+    }
+}
+
+impl Staging {
+    fn add_writing_time(&self, started: std::time::Instant) {
+        let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.writing_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// [`Sink::put`].
+    fn write(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
         check_plain(path)?;
         let fingerprint = Fingerprint::of(&bytes);
         self.record(path, fingerprint);
@@ -304,10 +334,6 @@ impl Sink for Staging {
                 Err(err).with_context(|| format!("writing {}", target.display()))
             }
         }
-    }
-
-    fn put_with(&self, path: &str, write: &mut WriteFile<'_>) -> anyhow::Result<()> {
-        self.stream(path, write)
     }
 }
 

@@ -286,6 +286,9 @@ pub struct Briefing<'a> {
     pub themes: Vec<Theme>,
     pub annotations: Vec<Annotation>,
     pub mentions: Vec<Mention>,
+    /// How long finding every quote in its source took, a part of [`build`], for
+    /// `gloss build --timings`.
+    pub anchoring: std::time::Duration,
 }
 
 impl<'a> Briefing<'a> {

@@ -81,6 +81,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
             }
         }
     }
+    let anchoring_started = std::time::Instant::now();
     let anchored: Vec<Vec<AnchorResult<'_>>> = docs
         .par_iter()
         .zip(by_doc.par_iter())
@@ -94,6 +95,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
                 .collect()
         })
         .collect();
+    let anchoring = anchoring_started.elapsed();
 
     let mut annotations: Vec<Annotation> = Vec::new();
     let mut ids: HashMap<String, Span> = HashMap::new();
@@ -204,6 +206,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
         themes,
         annotations,
         mentions,
+        anchoring,
     }
 }
 

@@ -89,6 +89,39 @@ fn output_flag_chooses_the_output_folder() {
 }
 
 #[test]
+fn timings_name_every_stage_and_what_was_written() {
+    let site = SiteTest::new("build/minimal");
+    let run = site.gloss(&["build", "--timings"]).assert_success();
+    for stage in ["load ", "model ", "anchor ", "render ", "write ", "commit "] {
+        let line = run
+            .stderr
+            .lines()
+            .find(|line| {
+                line.trim_start().starts_with(stage) || line.contains(&format!("which {stage}"))
+            })
+            .unwrap_or_else(|| panic!("no {stage:?} line in {:?}", run.stderr));
+        assert!(
+            line.trim_end().ends_with("ms") || line.contains(" ms "),
+            "{line:?}"
+        );
+    }
+    let files = site.output_paths().len() - 1; // not the marker
+    assert!(
+        run.stderr.contains(&format!("{files} files (0 unchanged)")),
+        "{:?}",
+        run.stderr
+    );
+    let again = site.gloss(&["build", "--timings"]).assert_success();
+    assert!(
+        again
+            .stderr
+            .contains(&format!("{files} files ({files} unchanged)")),
+        "{:?}",
+        again.stderr
+    );
+}
+
+#[test]
 fn output_dir_from_site_toml_is_used() {
     let site = SiteTest::new("build/minimal");
     site.edit("site.toml", |text| format!("{text}output_dir = \"docs\"\n"));
