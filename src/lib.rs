@@ -135,11 +135,14 @@ pub fn build_with(
         });
     };
     let stage = Instant::now();
-    let sources = source::load(&config, files, &mut diagnostics)?;
+    let mut sources = source::load(&config, files, &mut diagnostics)?;
     timings.load = stage.elapsed();
     timings.peak_memory[0] = peak_memory();
     let stage = Instant::now();
-    let briefing = model::build(&sources, &mut diagnostics);
+    // The raw annotations are freed as soon as the briefing holds what it needs of them.
+    let raw_annotations = std::mem::take(&mut sources.annotations);
+    let briefing = model::build_from(&sources, &raw_annotations, &mut diagnostics);
+    drop(raw_annotations);
     timings.model = stage.elapsed();
     timings.anchor = briefing.anchoring;
     timings.peak_memory[1] = peak_memory();

@@ -315,5 +315,16 @@ impl<'a> Briefing<'a> {
 
 /// Resolves the raw content into a [`Briefing`], pushing every problem found.
 pub fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -> Briefing<'a> {
-    resolve::build(sources, diagnostics)
+    resolve::build(sources, &sources.annotations, diagnostics)
+}
+
+/// [`build`] with the raw annotations apart from `sources` (whose own list is ignored), so
+/// that the caller can free them once the briefing is made: the briefing keeps what it needs
+/// of each annotation, and borrows only the sources' texts.
+pub fn build_from<'a>(
+    sources: &'a SourceSet,
+    annotations: &[crate::source::RawAnnotation],
+    diagnostics: &mut Diagnostics,
+) -> Briefing<'a> {
+    resolve::build(sources, annotations, diagnostics)
 }

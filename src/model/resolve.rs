@@ -20,7 +20,11 @@ type AnchorResult<'r> = (
     Result<(Range<usize>, Option<Diagnostic>), Diagnostic>,
 );
 
-pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -> Briefing<'a> {
+pub(super) fn build<'a>(
+    sources: &'a SourceSet,
+    raw_annotations: &[RawAnnotation],
+    diagnostics: &mut Diagnostics,
+) -> Briefing<'a> {
     let files = &sources.files;
     let front = front(sources);
     // Sources, entities and themes that failed to load or were rejected here (a bad slug, an
@@ -57,7 +61,7 @@ pub(super) fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -
     let mut by_doc: Vec<Vec<&RawAnnotation>> = vec![Vec::new(); docs.len()];
     // The annotations of one YAML file share its `source:` line: report it once.
     let mut reported_sources: std::collections::HashSet<Span> = std::collections::HashSet::new();
-    for raw in &sources.annotations {
+    for raw in raw_annotations {
         match doc_slugs.get(raw.source.value.as_str()) {
             Some(doc) => by_doc[doc.index()].push(raw),
             None if draft_slugs.contains(&raw.source.value)
