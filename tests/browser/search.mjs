@@ -164,6 +164,43 @@ try {
   await page.waitForFunction(() => /for “micro”/.test(document.getElementById('search-status').textContent));
   const prefixed = await read();
   check(prefixed.some((r) => r.href === `${subpath}entities/microsoft/`), '"micro" finds the Microsoft entity page');
+  // "Show more", clicked twice at once while the first batch's records are slow to come, lists
+  // the same results in the same order as two clicks one after the other.
+  const total = Number((await status.textContent()).match(/^(\d+) result/)?.[1] ?? 0);
+  const moreButton = page.locator('#search-more button');
+  let shownAfterMore = prefixed.length;
+  check(total <= prefixed.length || await moreButton.isVisible(), `"Show more" is offered for ${total} results`);
+  if (total > prefixed.length && await moreButton.isVisible()) {
+    const expected = Math.min(total, prefixed.length + 40);
+    const listed = (n) => page.waitForFunction((k) => document.querySelectorAll('#search-results > li').length >= k, n);
+    let slowNext = true;
+    await page.route('**/search-index/records/**', async (route) => {
+      if (slowNext) {
+        slowNext = false;
+        await new Promise((resolve) => setTimeout(resolve, 800));
+      }
+      return route.continue();
+    });
+    await moreButton.evaluate((button) => { button.click(); button.click(); });
+    await listed(expected);
+    await page.waitForTimeout(1000);
+    const atOnce = (await read()).map((r) => r.href);
+    await page.unroute('**/search-index/records/**');
+    // Again, one click at a time (the records are cached by now).
+    await page.getByLabel('Search for').fill('microsoft');
+    await page.waitForFunction(() => /for “microsoft”/.test(document.getElementById('search-status').textContent));
+    await page.getByLabel('Search for').fill('micro');
+    await page.waitForFunction(() => /for “micro”/.test(document.getElementById('search-status').textContent));
+    await moreButton.click();
+    await listed(Math.min(total, prefixed.length + 20));
+    if (await moreButton.isVisible()) await moreButton.click();
+    await listed(expected);
+    const inTurn = (await read()).map((r) => r.href);
+    check(atOnce.length === expected && new Set(atOnce).size === expected
+      && atOnce.every((href, i) => href === inTurn[i]),
+      `two quick clicks on "Show more" list the ${expected} results in rank order (${atOnce.length} listed)`);
+    shownAfterMore = atOnce.length;
+  }
 
   // A result link leads to a page that exists, at the annotated passage.
   const target = narrowed.find((r) => r.href.includes('#ann-'));
@@ -177,7 +214,7 @@ try {
   check(offHost.length === 0, `nothing is loaded from other hosts (${offHost.join(', ')})`);
   check(broken.length === 0, `no failed requests (${broken.join(', ')})`);
   check(consoleErrors.length === 0, `no script errors (${consoleErrors.join(' | ')})`);
-  summary = `${all.length} results for "Maia" (${annotations.length} annotations, ${shardsFetched.length} term shard(s) fetched), ${narrowed.length} with type=annotation, ${byEntity.length} with entity=Maia, ${prefixed.length} for "micro"`;
+  summary = `${all.length} results for "Maia" (${annotations.length} annotations, ${shardsFetched.length} term shard(s) fetched), ${narrowed.length} with type=annotation, ${byEntity.length} with entity=Maia, ${prefixed.length} for "micro" (${shownAfterMore} after "Show more")`;
 } catch (e) {
   await cleanup();
   console.error(e);

@@ -339,13 +339,23 @@ function resultItem(record, words) {
   return item;
 }
 
-async function showMore(number) {
+// The last batch of results being added: each batch waits for the one before, so that
+// quick clicks on "Show more" still list results in rank order.
+let appending = Promise.resolve();
+
+function showMore(number) {
+  // Taken now, in click order; fetched in parallel; appended in turn.
   const batch = pending.splice(0, PAGE_SIZE);
-  const meta = await loadMeta();
-  const records = await recordsFor(meta, batch);
-  if (number !== latest) return;
-  list.append(...records.map((record) => resultItem(record, shownWords)));
   more.hidden = pending.length === 0;
+  const previous = appending;
+  appending = (async () => {
+    const meta = await loadMeta();
+    const records = await recordsFor(meta, batch);
+    await previous.catch(() => {});
+    if (number !== latest) return;
+    list.append(...records.map((record) => resultItem(record, shownWords)));
+  })();
+  return appending;
 }
 
 function describe(count, { term, filters }) {
