@@ -9,6 +9,7 @@ mod frontmatter;
 mod raw;
 pub mod yaml;
 
+use std::io::Read as _;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
@@ -136,6 +137,44 @@ fn classify(relative: &Path) -> Option<Kind> {
     }
 }
 
+/// Every file under `content_dir` (none when it does not exist), depth first with each folder's
+/// entries by name. Which of them are content, and of which kind, is [`content_kind`]'s call.
+fn content_files(content_dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let mut paths = Vec::new();
+    if !content_dir.is_dir() {
+        return Ok(paths);
+    }
+    for entry in walkdir::WalkDir::new(content_dir).sort_by(by_path) {
+        let entry = entry.with_context(|| format!("reading {}", content_dir.display()))?;
+        if entry.file_type().is_file() {
+            paths.push(entry.into_path());
+        }
+    }
+    Ok(paths)
+}
+
+/// What kind of content the file at `path` under `content_dir` is; `None` for files gloss does
+/// not read, hidden ones (a part of the path starts with `.`) included.
+fn content_kind(content_dir: &Path, path: &Path) -> Option<Kind> {
+    let relative = path
+        .strip_prefix(content_dir)
+        .expect("walkdir yields paths under its root");
+    if relative
+        .iter()
+        .any(|part| part.to_str().is_some_and(|p| p.starts_with('.')))
+    {
+        return None;
+    }
+    classify(relative)
+}
+
+/// The path diagnostics show for a file: relative to the briefing's root.
+fn display_path(config: &Config, path: &Path) -> PathBuf {
+    path.strip_prefix(&config.root)
+        .unwrap_or(path)
+        .to_path_buf()
+}
+
 /// Reads the whole briefing. `files` already holds `site.toml`.
 pub fn load(
     config: &Config,
@@ -143,47 +182,24 @@ pub fn load(
     diagnostics: &mut Diagnostics,
 ) -> anyhow::Result<SourceSet> {
     let content_dir = config.content_dir();
-    let mut found: Vec<(PathBuf, Kind)> = Vec::new();
-    if content_dir.is_dir() {
-        for entry in walkdir::WalkDir::new(&content_dir).sort_by_file_name() {
-            let entry = entry.with_context(|| format!("reading {}", content_dir.display()))?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let relative = entry
-                .path()
-                .strip_prefix(&content_dir)
-                .expect("walkdir yields paths under its root");
-            if relative
-                .iter()
-                .any(|part| part.to_str().is_some_and(|p| p.starts_with('.')))
-            {
-                continue;
-            }
-            if let Some(kind) = classify(relative) {
-                found.push((entry.path().to_path_buf(), kind));
-            }
-        }
-    }
-
-    let read: Vec<(PathBuf, Kind, Result<String, ReadProblem>)> = found
+    // Classifying, reading, checking and indexing the lines of each file happen in parallel;
+    // only adding the files to the table (which numbers them) is sequential.
+    let read: Vec<(PathBuf, Kind, Result<SourceFile, ReadProblem>)> = content_files(&content_dir)?
         .into_par_iter()
-        .map(|(path, kind)| {
-            let result = read_text(&path);
-            (path, kind, result)
+        .filter_map(|path| {
+            let kind = content_kind(&content_dir, &path)?;
+            let result =
+                read_text(&path).map(|text| SourceFile::new(display_path(config, &path), text));
+            Some((path, kind, result))
         })
         .collect();
 
     let mut loaded: Vec<(FileId, Kind)> = Vec::new();
     let mut unloaded = Unloaded::default();
     for (path, kind, result) in read {
-        let display = path
-            .strip_prefix(&config.root)
-            .unwrap_or(&path)
-            .to_path_buf();
         match result {
-            Ok(text) => {
-                let id = files.add(SourceFile::new(display, text));
+            Ok(file) => {
+                let id = files.add(file);
                 loaded.push((id, kind));
             }
             Err(ReadProblem::Io(err)) => {
@@ -192,7 +208,7 @@ pub fn load(
             Err(problem) => {
                 unloaded.note(kind, &path);
                 let (text, offset, message, help) = problem.describe();
-                let id = files.add(SourceFile::new(display.clone(), text));
+                let id = files.add(SourceFile::new(display_path(config, &path), text));
                 diagnostics.push(
                     Diagnostic::error(Code::InvalidFile, Span::new(id, offset..offset), message)
                         .with_help(help),
@@ -214,7 +230,17 @@ pub fn load(
     let mut docs = Vec::new();
     let mut entities = Vec::new();
     let mut themes = Vec::new();
-    let mut annotations = Vec::new();
+    // Sized up front: a large briefing has tens of thousands of annotations, and growing the
+    // vector would copy them all again and again.
+    let mut annotations = Vec::with_capacity(
+        parsed
+            .iter()
+            .map(|(parsed, _)| match parsed {
+                Parsed::Annotations(raws) => raws.len(),
+                _ => 0,
+            })
+            .sum(),
+    );
     for ((parsed, local), &(file, kind)) in parsed.into_iter().zip(&loaded) {
         diagnostics.extend(local);
         match parsed {
@@ -344,12 +370,16 @@ impl ReadProblem {
 
 /// Reads a content file as text: size-checked, UTF-8, byte-order mark removed.
 fn read_text(path: &Path) -> Result<String, ReadProblem> {
-    let size = std::fs::metadata(path).map_err(ReadProblem::Io)?.len();
+    // One open serves both the size check and the read (`fs::metadata` then `fs::read` would
+    // look the path up twice and ask for the size twice).
+    let mut file = std::fs::File::open(path).map_err(ReadProblem::Io)?;
+    let size = file.metadata().map_err(ReadProblem::Io)?.len();
     if size > MAX_FILE_BYTES {
         return Err(ReadProblem::TooLarge(size));
     }
-    let bytes = std::fs::read(path).map_err(ReadProblem::Io)?;
-    let text = match String::from_utf8(bytes) {
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.read_to_end(&mut bytes).map_err(ReadProblem::Io)?;
+    let mut text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
             let offset = err.utf8_error().valid_up_to();
@@ -359,11 +389,10 @@ fn read_text(path: &Path) -> Result<String, ReadProblem> {
             return Err(ReadProblem::NotUtf8 { lossy, offset });
         }
     };
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(rest) => rest.to_string(),
-        None => text,
-    };
-    if let Some((offset, character)) = text.char_indices().find(|&(_, c)| is_forbidden_control(c)) {
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    if let Some((offset, character)) = first_forbidden_control(&text) {
         return Err(ReadProblem::Control {
             text: text.chars().map(visible_control).collect(),
             offset,
@@ -380,6 +409,51 @@ pub(crate) fn is_forbidden_control(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r')
 }
 
+/// The first [forbidden control character](is_forbidden_control) in `text` and its byte offset.
+///
+/// Every content file and every parsed value goes through this, so it tests bytes, 64 at a time
+/// without stopping early (which the compiler turns into vector instructions), and looks closer
+/// only at a block that may hold one. In UTF-8 the C0 controls and DEL are single bytes, and the
+/// C1 controls (U+0080 to U+009F) are the only chars encoded as 0xC2 then 0x80 to 0x9F.
+pub(crate) fn first_forbidden_control(text: &str) -> Option<(usize, char)> {
+    const BLOCK: usize = 64;
+    let bytes = text.as_bytes();
+    let mut block_start = 0;
+    for block in bytes.chunks(BLOCK) {
+        let suspect = block
+            .iter()
+            .fold(0u8, |any, &byte| any | u8::from(may_start_control(byte)));
+        if suspect != 0
+            && let Some(offset) = (block_start..block_start + block.len())
+                .find(|&at| starts_forbidden_control(bytes, at))
+        {
+            // A control starts with an ASCII byte or 0xC2, both at a char boundary.
+            return text[offset..].chars().next().map(|c| (offset, c));
+        }
+        block_start += block.len();
+    }
+    None
+}
+
+/// Whether `byte` may start a forbidden control: a C0 control other than white space, DEL, or
+/// the lead byte of U+0080 to U+00BF. Written without branches so blocks of bytes test at once.
+fn may_start_control(byte: u8) -> bool {
+    let c0 = (byte < 0x20) & (byte != b'\t') & (byte != b'\n') & (byte != 0x0c) & (byte != b'\r');
+    c0 | (byte == 0x7f) | (byte == 0xc2)
+}
+
+/// Whether a forbidden control char starts at byte `at` of UTF-8 `bytes`.
+fn starts_forbidden_control(bytes: &[u8], at: usize) -> bool {
+    match bytes[at] {
+        b'\t' | b'\n' | 0x0c | b'\r' => false,
+        0x00..=0x1f | 0x7f => true,
+        0xc2 => bytes
+            .get(at + 1)
+            .is_some_and(|next| (0x80..=0x9f).contains(next)),
+        _ => false,
+    }
+}
+
 /// A forbidden control character as a visible symbol (`␛` for ESC), anything else as is.
 fn visible_control(c: char) -> char {
     match u32::from(c) {
@@ -390,6 +464,13 @@ fn visible_control(c: char) -> char {
         _ if is_forbidden_control(c) => '\u{fffd}',
         _ => c,
     }
+}
+
+/// Orders the entries of one directory by name, as `sort_by_file_name` does, but by comparing
+/// whole paths: siblings share their parent's path, so the order is the same, and comparing
+/// paths needs no parsing of their components (thousands of files per folder make that show).
+fn by_path(a: &walkdir::DirEntry, b: &walkdir::DirEntry) -> std::cmp::Ordering {
+    a.path().as_os_str().cmp(b.path().as_os_str())
 }
 
 fn load_site_theme(config: &Config) -> anyhow::Result<SiteTheme> {
@@ -456,3 +537,97 @@ fn read_static(dir: &Path) -> anyhow::Result<Vec<StaticFile>> {
 
 /// A value that must be text, with its span, used by raw parsing.
 pub(crate) type Text = Spanned<String>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The definition [`first_forbidden_control`] must agree with, one char at a time.
+    fn first_forbidden_control_by_chars(text: &str) -> Option<(usize, char)> {
+        text.char_indices().find(|&(_, c)| is_forbidden_control(c))
+    }
+
+    #[test]
+    fn finds_the_same_control_characters_as_a_char_by_char_search() {
+        let padding = "x".repeat(61);
+        let texts = [
+            String::new(),
+            "plain text, tabs\tand line ends\r\n and a form feed \u{c}".to_string(),
+            "£ é ’ \u{a0} \u{a0}\u{bf} \u{100} 😀".to_string(),
+            "NUL \0".to_string(),
+            "ESC \u{1b}[31m".to_string(),
+            "DEL \u{7f}".to_string(),
+            "NEL \u{85} and APC \u{9f}".to_string(),
+            "\u{80}".to_string(),
+            // Around the 64-byte blocks: a control as the last and first byte of a block, and a
+            // C1 control and a harmless two-byte char straddling the boundary.
+            format!("{padding}ab\u{1}"),
+            format!("{padding}abc\u{1}"),
+            format!("{padding}ab\u{85}"),
+            format!("{padding}ab\u{a3}z"),
+            format!("{padding}{padding}{padding}ok \u{9f}"),
+        ];
+        for text in &texts {
+            assert_eq!(
+                first_forbidden_control(text),
+                first_forbidden_control_by_chars(text),
+                "{text:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn control_search_agrees_with_chars(text in "(\\PC|[\\x00-\\x1f\\x7f\\u{80}-\\u{9f}\\u{a0}-\\u{ff}]){0,200}") {
+            proptest::prop_assert_eq!(
+                first_forbidden_control(&text),
+                first_forbidden_control_by_chars(&text)
+            );
+        }
+    }
+
+    #[test]
+    fn walks_a_folder_in_the_order_of_sort_by_file_name() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let names = [
+            "a",
+            "a.md",
+            "a-b.md",
+            "a b.md",
+            "B.md",
+            "_index.md",
+            "é.md",
+            "z",
+            "a0",
+            "ab",
+        ];
+        for name in names {
+            std::fs::write(dir.path().join(name), "")?;
+        }
+        std::fs::create_dir(dir.path().join("a.d"))?;
+        std::fs::write(dir.path().join("a.d").join("x.md"), "")?;
+        let walk = |walker: walkdir::WalkDir| -> Vec<PathBuf> {
+            walker
+                .into_iter()
+                .filter_map(Result::ok)
+                .map(|entry| entry.into_path())
+                .collect()
+        };
+        assert_eq!(
+            walk(walkdir::WalkDir::new(dir.path()).sort_by(by_path)),
+            walk(walkdir::WalkDir::new(dir.path()).sort_by_file_name())
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn reads_text_without_its_byte_order_mark() -> std::io::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("a.md");
+        std::fs::write(&path, "\u{feff}---\ntitle: A\n---\n")?;
+        assert!(matches!(read_text(&path), Ok(text) if text == "---\ntitle: A\n---\n"));
+        std::fs::write(&path, "\u{feff}\u{feff}x")?;
+        assert!(matches!(read_text(&path), Ok(text) if text == "\u{feff}x"));
+        Ok(())
+    }
+}

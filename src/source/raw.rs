@@ -286,7 +286,7 @@ fn report_control_characters(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>)
         Parsed::Nothing => {}
     }
     for text in texts {
-        if let Some(character) = text.value.chars().find(|&c| super::is_forbidden_control(c)) {
+        if let Some((_, character)) = super::first_forbidden_control(&text.value) {
             diagnostics.push(
                 Diagnostic::error(
                     Code::InvalidValue,
