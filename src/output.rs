@@ -47,7 +47,10 @@ pub type WriteFile<'w> = dyn FnMut(&mut dyn std::io::Write) -> anyhow::Result<()
 
 /// Keeps the site in memory.
 impl Sink for Mutex<OutputTree> {
-    fn put(&self, path: &str, bytes: Vec<u8>) -> anyhow::Result<()> {
+    fn put(&self, path: &str, mut bytes: Vec<u8>) -> anyhow::Result<()> {
+        // Pages are rendered into buffers sized for the largest page of their template; kept
+        // for the whole serve session, each must not hold more than its bytes.
+        bytes.shrink_to_fit();
         self.lock()
             .unwrap_or_else(|e| e.into_inner())
             .files
