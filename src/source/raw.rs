@@ -547,17 +547,22 @@ fn parse_annotation_yaml(
     };
     // The common case, a file without mistakes, parses in one pass. Only a file that fails is
     // parsed again item by item, so that each mistaken annotation gets its own diagnostic.
-    if let Ok(whole) =
-        yaml::parse::<YamlAnnotationFile>(place, "an annotation file", ANNOTATION_FILE_KEYS)
-    {
-        let source = place.spanned(whole.source);
-        return Ok(whole
-            .annotations
-            .value
-            .into_iter()
-            .map(|item| raw_annotation(place, &source, item))
-            .collect());
-    }
+    let whole_file_mistake = match yaml::parse::<YamlAnnotationFile>(
+        place,
+        "an annotation file",
+        ANNOTATION_FILE_KEYS,
+    ) {
+        Ok(whole) => {
+            let source = place.spanned(whole.source);
+            return Ok(whole
+                .annotations
+                .value
+                .into_iter()
+                .map(|item| raw_annotation(place, &source, item))
+                .collect());
+        }
+        Err(diagnostic) => diagnostic,
+    };
     let outline: YamlAnnotationOutline =
         yaml::parse(place, "an annotation file", ANNOTATION_FILE_KEYS)?;
     let source = place.spanned(outline.source);
@@ -587,16 +592,8 @@ fn parse_annotation_yaml(
                     yaml: &padded,
                 }
             } else {
-                // Flow-style or unusual layouts: parse the whole file strictly instead.
-                let whole: YamlAnnotationFile =
-                    yaml::parse(place, "an annotation file", ANNOTATION_FILE_KEYS)?;
-                let source = place.spanned(whole.source);
-                return Ok(whole
-                    .annotations
-                    .value
-                    .into_iter()
-                    .map(|item| raw_annotation(place, &source, item))
-                    .collect());
+                // Flow-style or unusual layouts: the whole file's first mistake is reported.
+                return Err(whole_file_mistake);
             };
         match yaml::parse::<YamlAnnotationItem>(item_place, "an annotation", ITEM_KEYS) {
             Ok(item) => annotations.push(raw_annotation_item(item_place, &source, item, start)),
