@@ -7,6 +7,7 @@ mod body;
 mod charts;
 mod export;
 mod feed;
+pub mod live;
 pub mod markdown;
 pub mod search;
 mod site_files;
@@ -14,6 +15,7 @@ mod text_fragment;
 pub mod views;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use anyhow::Context as _;
 use rayon::prelude::*;
@@ -221,30 +223,26 @@ pub fn render_site(
     sink: &dyn Sink,
 ) -> anyhow::Result<Rendering> {
     let tera = compile_templates(&sources.site_theme)?;
-    let urls = Urls { config };
     let site_index = site_index(briefing);
-    let links = LinkContext {
-        base_path: &config.base_url.path,
-        site_index: &site_index,
-    };
-    let mut renderer = Renderer {
+    let inputs = Inputs {
         config,
         sources,
         briefing,
         tera: &tera,
-        urls,
-        links,
-        views: Vec::new(),
-        size_hints: SizeHints::new(),
     };
+    let views = Views::new(briefing.annotations.len());
+    let renderer = inputs.renderer(&site_index, &views);
     let (notes, note_diagnostics) = renderer.render_notes();
     let mut rendering = if sink.keeps_bytes() {
-        renderer.views = renderer.make_views(notes)?;
+        renderer.make_views(notes)?;
         let emitter = Emitter::new(sink);
         let (diagnostics, site) = renderer.render_pages(&emitter)?;
         // The annotation views serve the pages only: they are dropped before the search index
         // and the export are made, so that the two never take memory at the same time.
-        renderer.views = Vec::new();
+        drop(renderer);
+        drop(views);
+        let views = Views::new(briefing.annotations.len());
+        let renderer = inputs.renderer(&site_index, &views);
         renderer.render_files(emitter, &site, diagnostics, search_index)?
     } else {
         // Nothing is kept (`gloss check`): only what can report a problem runs, the
@@ -290,6 +288,53 @@ fn site_index(briefing: &Briefing<'_>) -> SiteIndex {
     }
 }
 
+/// What rendering reads: the configuration, the loaded sources (for the site theme, static
+/// files and texts), the briefing and the compiled templates.
+#[derive(Clone, Copy)]
+pub struct Inputs<'r, 'a> {
+    pub config: &'r Config,
+    pub sources: &'r SourceSet,
+    pub briefing: &'r Briefing<'a>,
+    pub tera: &'r tera::Tera,
+}
+
+impl<'r, 'a> Inputs<'r, 'a> {
+    fn renderer(self, site_index: &'r SiteIndex, views: &'r Views) -> Renderer<'r, 'a> {
+        Renderer {
+            config: self.config,
+            sources: self.sources,
+            briefing: self.briefing,
+            tera: self.tera,
+            urls: Urls {
+                config: self.config,
+            },
+            links: LinkContext {
+                base_path: &self.config.base_url.path,
+                site_index,
+            },
+            views,
+            size_hints: SizeHints::new(),
+        }
+    }
+}
+
+/// Each annotation as pages show it (an [`AnnotationView`] as a template value), by annotation
+/// index: made once, when a page first needs it (or all at once, in parallel, by
+/// `render_site`), and shared by every page that lists it.
+pub(crate) struct Views {
+    shared: OnceLock<SharedRefs>,
+    values: Vec<OnceLock<tera::Value>>,
+}
+
+impl Views {
+    pub(crate) fn new(n_annotations: usize) -> Views {
+        Views {
+            shared: OnceLock::new(),
+            values: (0..n_annotations).map(|_| OnceLock::new()).collect(),
+        }
+    }
+}
+
 struct Renderer<'r, 'a> {
     config: &'r Config,
     sources: &'r SourceSet,
@@ -297,9 +342,7 @@ struct Renderer<'r, 'a> {
     tera: &'r tera::Tera,
     urls: Urls<'r>,
     links: LinkContext<'r>,
-    /// Each annotation as pages show it (an [`AnnotationView`] as a template value), by
-    /// annotation index.
-    views: Vec<tera::Value>,
+    views: &'r Views,
     size_hints: SizeHints,
 }
 
@@ -640,18 +683,57 @@ impl Renderer<'_, '_> {
         (notes, diagnostics)
     }
 
-    /// An annotation as every page shows it, made once per build ([`Self::make_views`]).
-    fn annotation_view(&self, id: AnnotationId) -> AnnotationRef<'_> {
-        AnnotationRef {
-            value: &self.views[id.index()],
+    /// An annotation as every page shows it: made the first time a page asks for it (unless
+    /// [`Self::make_views`] made them all) and shared from then on.
+    fn annotation_view(&self, id: AnnotationId) -> anyhow::Result<AnnotationRef<'_>> {
+        let slot = &self.views.values[id.index()];
+        if let Some(value) = slot.get() {
+            return Ok(AnnotationRef { value });
         }
+        let annotation = self.briefing.annotation(id);
+        // Broken links in notes are reported by `render_notes`, which every build runs.
+        let mut reported_elsewhere = Vec::new();
+        let note_html = annotation
+            .note
+            .as_ref()
+            .map(|note| self.markdown(&note.value, note.span, &mut reported_elsewhere));
+        let value = template_value(&self.make_view(id, note_html, self.shared_refs()?))?;
+        Ok(AnnotationRef {
+            value: slot.get_or_init(|| value),
+        })
+    }
+
+    /// The shared template values of every source, entity and theme reference, made once.
+    fn shared_refs(&self) -> anyhow::Result<&SharedRefs> {
+        if let Some(shared) = self.views.shared.get() {
+            return Ok(shared);
+        }
+        let shared = self.make_shared_refs()?;
+        Ok(self.views.shared.get_or_init(|| shared))
     }
 
     /// Every annotation's view and its template value, in parallel, with its note rendered
     /// (`notes`).
-    fn make_views(&self, notes: Vec<Option<String>>) -> anyhow::Result<Vec<tera::Value>> {
+    fn make_views(&self, notes: Vec<Option<String>>) -> anyhow::Result<()> {
+        let shared = self.shared_refs()?;
+        notes
+            .into_par_iter()
+            .zip(self.views.values.par_iter())
+            .enumerate()
+            .try_for_each(|(index, (note_html, slot))| {
+                let value = template_value(&self.make_view(
+                    AnnotationId::from_index(index),
+                    note_html,
+                    shared,
+                ))?;
+                let _ = slot.set(value);
+                Ok(())
+            })
+    }
+
+    fn make_shared_refs(&self) -> anyhow::Result<SharedRefs> {
         let briefing = self.briefing;
-        let shared = SharedRefs {
+        Ok(SharedRefs {
             docs: (0..briefing.docs.len())
                 .map(|i| template_value(&self.doc_ref(DocId::from_index(i))))
                 .collect::<anyhow::Result<_>>()?,
@@ -667,14 +749,7 @@ impl Renderer<'_, '_> {
                     template_value(&self.theme_ref(id, briefing.theme(id).annotations.len()))
                 })
                 .collect::<anyhow::Result<_>>()?,
-        };
-        notes
-            .into_par_iter()
-            .enumerate()
-            .map(|(index, note_html)| {
-                template_value(&self.make_view(AnnotationId::from_index(index), note_html, &shared))
-            })
-            .collect()
+        })
     }
 
     fn make_view<'s>(
@@ -730,7 +805,7 @@ impl Renderer<'_, '_> {
             .annotations
             .iter()
             .map(|&a| self.annotation_view(a))
-            .collect();
+            .collect::<anyhow::Result<_>>()?;
         let mut notes = BTreeMap::new();
         for (&annotation_id, view) in doc.annotations.iter().zip(&annotations) {
             let note = self.render_template(
@@ -842,7 +917,7 @@ impl Renderer<'_, '_> {
         let annotations = page_slice(&entity.annotations, number, CARDS_PER_PAGE)
             .iter()
             .map(|&a| self.annotation_view(a))
-            .collect();
+            .collect::<anyhow::Result<_>>()?;
         let n_mention_sources = entity
             .mentions
             .iter()
@@ -906,11 +981,14 @@ impl Renderer<'_, '_> {
         }
     }
 
-    fn grouped(&self, annotations: &[AnnotationId]) -> Vec<AnnotationGroupView<'_>> {
+    fn grouped(
+        &self,
+        annotations: &[AnnotationId],
+    ) -> anyhow::Result<Vec<AnnotationGroupView<'_>>> {
         let mut groups: Vec<AnnotationGroupView> = Vec::new();
         for &id in annotations {
             let doc = self.briefing.annotation(id).doc;
-            let view = self.annotation_view(id);
+            let view = self.annotation_view(id)?;
             match groups.last_mut() {
                 Some(group) if group.doc.slug == self.briefing.doc(doc).slug => {
                     group.annotations.push(view)
@@ -921,7 +999,7 @@ impl Renderer<'_, '_> {
                 }),
             }
         }
-        groups
+        Ok(groups)
     }
 
     /// Page `number` of `n_pages` of a theme: its summary and that page's slice of its
@@ -937,7 +1015,7 @@ impl Renderer<'_, '_> {
         let theme = briefing.theme(id);
         let mut diagnostics = Vec::new();
         let summary = self.theme_summary(id, &mut diagnostics);
-        let groups = self.grouped(page_slice(&theme.annotations, number, CARDS_PER_PAGE));
+        let groups = self.grouped(page_slice(&theme.annotations, number, CARDS_PER_PAGE))?;
         // The rail of entities is the theme's, over all its pages: shown on the first only.
         let mut entity_counts: BTreeMap<EntityId, usize> = BTreeMap::new();
         let rail = if number == 1 {
@@ -1085,7 +1163,7 @@ impl Renderer<'_, '_> {
         let first = (number - 1) * ROWS_PER_PAGE;
         let last = (first + ROWS_PER_PAGE).min(self.briefing.annotations.len());
         let slice: Vec<AnnotationId> = (first..last).map(AnnotationId::from_index).collect();
-        let groups = self.grouped(&slice);
+        let groups = self.grouped(&slice)?;
         let relative = page_path("annotations/", number);
         let view = AnnotationsPage {
             site: site.clone(),

@@ -1278,7 +1278,7 @@ impl Renderer<'_, '_> {
         Ok(deferred)
     }
 
-    fn search_page(&self, site: &SiteView) -> SearchPage {
+    pub(super) fn search_page(&self, site: &SiteView) -> SearchPage {
         let briefing = self.briefing;
         let entity_groups = EntityKind::ALL
             .iter()

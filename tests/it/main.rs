@@ -25,6 +25,7 @@ mod build;
 mod check;
 mod cli;
 mod invalid;
+mod live;
 mod render;
 mod seed;
 mod xss;

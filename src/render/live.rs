@@ -1,0 +1,284 @@
+//! The site made on demand, one file at a time, for `gloss serve`.
+//!
+//! Owns the table of every path a build would write (its [`Route`]) and the state shared by the
+//! pages made from one briefing: the `@/` link targets and the annotation views, each made the
+//! first time a page needs it. Input: the same [`Inputs`] a build renders; output: the bytes of
+//! one file, identical to what `render_site` hands its sink for that path (the search index
+//! aside: serve builds it apart). Must not: render anything before it is asked for, keep the
+//! files it made (the server decides what to cache), or do I/O.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rayon::prelude::*;
+
+use super::markdown::SiteIndex;
+use super::{Inputs, ROWS_PER_PAGE, Views, markdown, n_pages, page_path, site_files, site_index};
+use crate::diagnostics::Diagnostic;
+use crate::model::{DocId, EntityId, ThemeId};
+
+/// How to make one file of the site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    Source(DocId),
+    Entity {
+        id: EntityId,
+        number: usize,
+        n_pages: usize,
+    },
+    Theme {
+        id: ThemeId,
+        number: usize,
+        n_pages: usize,
+    },
+    Annotations {
+        number: usize,
+        n_pages: usize,
+    },
+    Index,
+    Entities,
+    Themes,
+    NotFound,
+    /// A file of the site theme's `static/`, by index.
+    ThemeStatic(usize),
+    /// A file of the briefing's `static/`, by index.
+    Static(usize),
+    SyntaxCss,
+    Search,
+    Feed,
+    Export,
+    /// `sitemap.xml`, `robots.txt`, `.nojekyll`, `CNAME`.
+    HostFile,
+}
+
+/// A briefing's site, made page by page as it is asked for. Build it with the [`Inputs`] it is
+/// then always asked with.
+pub struct LiveSite {
+    site_index: SiteIndex,
+    views: Views,
+    routes: BTreeMap<String, Route>,
+    /// Every page's path, as `render_site` lists them for the sitemap.
+    pages: Vec<String>,
+    /// Whether some source page highlights code, so every other page links `syntax.css`.
+    highlighted: bool,
+}
+
+impl LiveSite {
+    /// Lists the files without making them. Only sources with a fenced code block are
+    /// rendered, to learn whether the site needs `syntax.css`.
+    pub fn new(inputs: Inputs<'_, '_>) -> anyhow::Result<LiveSite> {
+        let briefing = inputs.briefing;
+        let mut live = LiveSite {
+            site_index: site_index(briefing),
+            views: Views::new(briefing.annotations.len()),
+            routes: BTreeMap::new(),
+            pages: Vec::new(),
+            highlighted: false,
+        };
+        let renderer = inputs.renderer(&live.site_index, &live.views);
+        let plain_site = renderer.site(false);
+        let highlighted = briefing
+            .docs
+            .par_iter()
+            .enumerate()
+            .filter(|(_, doc)| has_code_with_language(doc))
+            .map(|(index, _)| {
+                renderer
+                    .source_page(DocId::from_index(index), &plain_site)
+                    .map(|page| page.highlighted_code)
+            })
+            .collect::<anyhow::Result<Vec<bool>>>()?
+            .contains(&true);
+        drop(renderer);
+        live.highlighted = highlighted;
+        live.list(inputs);
+        Ok(live)
+    }
+
+    /// The routes, in the order `render_site` sends their files (a later file of the same path
+    /// replaces an earlier one, as in the built tree).
+    fn list(&mut self, inputs: Inputs<'_, '_>) {
+        let briefing = inputs.briefing;
+        let page = |live: &mut LiveSite, path: String, route: Route| {
+            live.pages.push(path.clone());
+            live.routes.insert(path, route);
+        };
+        for (index, doc) in briefing.docs.iter().enumerate() {
+            page(
+                self,
+                format!("sources/{}/index.html", doc.slug),
+                Route::Source(DocId::from_index(index)),
+            );
+        }
+        for (index, entity) in briefing.entities.iter().enumerate() {
+            let n_pages = n_pages(entity.mentions.len(), entity.annotations.len());
+            let list = format!("entities/{}/", entity.slug);
+            for number in 1..=n_pages {
+                let id = EntityId::from_index(index);
+                let route = Route::Entity {
+                    id,
+                    number,
+                    n_pages,
+                };
+                page(
+                    self,
+                    format!("{}index.html", page_path(&list, number)),
+                    route,
+                );
+            }
+        }
+        for (index, theme) in briefing.themes.iter().enumerate() {
+            let n_pages = n_pages(0, theme.annotations.len());
+            let list = format!("themes/{}/", theme.slug);
+            for number in 1..=n_pages {
+                let id = ThemeId::from_index(index);
+                let route = Route::Theme {
+                    id,
+                    number,
+                    n_pages,
+                };
+                page(
+                    self,
+                    format!("{}index.html", page_path(&list, number)),
+                    route,
+                );
+            }
+        }
+        let n_annotation_pages = briefing.annotations.len().div_ceil(ROWS_PER_PAGE).max(1);
+        for number in 1..=n_annotation_pages {
+            let route = Route::Annotations {
+                number,
+                n_pages: n_annotation_pages,
+            };
+            let path = format!("{}index.html", page_path("annotations/", number));
+            page(self, path, route);
+        }
+        for (path, route) in [
+            ("index.html", Route::Index),
+            ("entities/index.html", Route::Entities),
+            ("themes/index.html", Route::Themes),
+            ("404.html", Route::NotFound),
+        ] {
+            page(self, path.to_string(), route);
+        }
+        // Files that are not pages count as pages when they are HTML, as in `Emitter::file`.
+        let file = |live: &mut LiveSite, path: &str, route: Route| {
+            if path.ends_with(".html") {
+                live.pages.push(path.to_string());
+            }
+            live.routes.insert(path.to_string(), route);
+        };
+        for (index, static_file) in inputs.sources.site_theme.static_files.iter().enumerate() {
+            file(self, &static_file.output_path, Route::ThemeStatic(index));
+        }
+        for (index, static_file) in inputs.sources.static_files.iter().enumerate() {
+            file(self, &static_file.output_path, Route::Static(index));
+        }
+        if self.highlighted {
+            file(self, "syntax.css", Route::SyntaxCss);
+        }
+        if inputs.tera.contains_template("search.html") {
+            file(self, "search/index.html", Route::Search);
+        }
+        file(self, "atom.xml", Route::Feed);
+        file(self, "annotations.jsonld", Route::Export);
+        self.pages.sort();
+        let static_paths: BTreeSet<&str> = inputs
+            .sources
+            .static_files
+            .iter()
+            .map(|f| f.output_path.as_str())
+            .collect();
+        for (path, _) in site_files::files(&[], inputs.config) {
+            if !static_paths.contains(path) {
+                self.routes.insert(path.to_string(), Route::HostFile);
+            }
+        }
+    }
+
+    /// Whether the site has a file at `path` (`sources/a/index.html`).
+    pub fn contains(&self, path: &str) -> bool {
+        self.routes.contains_key(path)
+    }
+
+    /// How many pages the site has, counted as `gloss build` counts them.
+    pub fn n_pages(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Every path of the site, in path order.
+    pub fn paths(&self) -> impl Iterator<Item = &str> {
+        self.routes.keys().map(String::as_str)
+    }
+
+    /// Makes the file at `path`; `None` when the site has none there. `Err` for template
+    /// failures.
+    pub fn file(&self, inputs: Inputs<'_, '_>, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let Some(&route) = self.routes.get(path) else {
+            return Ok(None);
+        };
+        let renderer = inputs.renderer(&self.site_index, &self.views);
+        let site = renderer.site(self.highlighted);
+        let bytes = match route {
+            Route::Source(id) => renderer.source_page(id, &renderer.site(false))?.html,
+            Route::Entity {
+                id,
+                number,
+                n_pages,
+            } => renderer.entity_page(id, number, n_pages, &site)?.html,
+            Route::Theme {
+                id,
+                number,
+                n_pages,
+            } => renderer.theme_page(id, number, n_pages, &site)?.html,
+            Route::Annotations { number, n_pages } => {
+                renderer.annotations_page(number, n_pages, &site)?.html
+            }
+            Route::Index => renderer.index_page(&site)?.html,
+            Route::Entities => renderer.entities_page(&site)?.html,
+            Route::Themes => renderer.themes_page(&site)?.html,
+            Route::NotFound => renderer.not_found_page(&site)?.html,
+            Route::ThemeStatic(index) => {
+                inputs.sources.site_theme.static_files[index].bytes.clone()
+            }
+            Route::Static(index) => inputs.sources.static_files[index].bytes.clone(),
+            Route::SyntaxCss => markdown::syntax_css().into_bytes(),
+            Route::Search => {
+                renderer.render_template("search.html", &renderer.search_page(&site))?
+            }
+            Route::Feed => renderer.feed(&site.title).into_bytes(),
+            Route::Export => {
+                let mut bytes = Vec::new();
+                renderer.annotation_export(&site.title, &mut bytes)?;
+                bytes
+            }
+            Route::HostFile => site_files::files(&self.pages, inputs.config)
+                .into_iter()
+                .find(|(name, _)| *name == path)
+                .map(|(_, bytes)| bytes)
+                .unwrap_or_default(),
+        };
+        Ok(Some(bytes))
+    }
+
+    /// The problems rendering every page would report (broken `@/` links in notes, bodies,
+    /// descriptions and the front page), found without rendering, as `gloss check` finds them.
+    pub fn diagnostics(&self, inputs: Inputs<'_, '_>) -> Vec<Diagnostic> {
+        let renderer = inputs.renderer(&self.site_index, &self.views);
+        let (_, mut diagnostics) = renderer.render_notes();
+        diagnostics.extend(renderer.link_diagnostics());
+        diagnostics
+    }
+}
+
+/// Whether a source has a fenced code block that names a language: only those can be
+/// highlighted.
+fn has_code_with_language(doc: &crate::model::Doc<'_>) -> bool {
+    doc.reader.events.iter().any(|event| {
+        matches!(
+            &event.event,
+            pulldown_cmark::Event::Start(pulldown_cmark::Tag::CodeBlock(
+                pulldown_cmark::CodeBlockKind::Fenced(language)
+            )) if !language.is_empty()
+        )
+    })
+}
