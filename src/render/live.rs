@@ -8,6 +8,7 @@
 //! files it made (the server decides what to cache), or do I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
@@ -53,7 +54,8 @@ enum Route {
 /// A briefing's site, made page by page as it is asked for. Build it with the [`Inputs`] it is
 /// then always asked with.
 pub struct LiveSite {
-    site_index: SiteIndex,
+    /// Made when a page or a link check first needs it: it names every page and fragment.
+    site_index: OnceLock<SiteIndex>,
     views: Views,
     routes: BTreeMap<String, Route>,
     /// Every page's path, as `render_site` lists them for the sitemap.
@@ -68,28 +70,29 @@ impl LiveSite {
     pub fn new(inputs: Inputs<'_, '_>) -> anyhow::Result<LiveSite> {
         let briefing = inputs.briefing;
         let mut live = LiveSite {
-            site_index: site_index(briefing),
+            site_index: OnceLock::new(),
             views: Views::new(briefing.annotations.len()),
             routes: BTreeMap::new(),
             pages: Vec::new(),
             highlighted: false,
         };
-        let renderer = inputs.renderer(&live.site_index, &live.views);
-        let plain_site = renderer.site(false);
-        let highlighted = briefing
-            .docs
-            .par_iter()
-            .enumerate()
+        let with_code: Vec<usize> = (briefing.docs.par_iter().enumerate())
             .filter(|(_, doc)| has_code_with_language(doc))
-            .map(|(index, _)| {
-                renderer
-                    .source_page(DocId::from_index(index), &plain_site)
-                    .map(|page| page.highlighted_code)
-            })
-            .collect::<anyhow::Result<Vec<bool>>>()?
-            .contains(&true);
-        drop(renderer);
-        live.highlighted = highlighted;
+            .map(|(index, _)| index)
+            .collect();
+        if !with_code.is_empty() {
+            let renderer = inputs.renderer(live.site_index(inputs), &live.views);
+            let plain_site = renderer.site(false);
+            live.highlighted = with_code
+                .into_par_iter()
+                .map(|index| {
+                    renderer
+                        .source_page(DocId::from_index(index), &plain_site)
+                        .map(|page| page.highlighted_code)
+                })
+                .collect::<anyhow::Result<Vec<bool>>>()?
+                .contains(&true);
+        }
         live.list(inputs);
         Ok(live)
     }
@@ -195,6 +198,10 @@ impl LiveSite {
         }
     }
 
+    fn site_index(&self, inputs: Inputs<'_, '_>) -> &SiteIndex {
+        self.site_index.get_or_init(|| site_index(inputs.briefing))
+    }
+
     /// Whether the site has a file at `path` (`sources/a/index.html`).
     pub fn contains(&self, path: &str) -> bool {
         self.routes.contains_key(path)
@@ -216,7 +223,7 @@ impl LiveSite {
         let Some(&route) = self.routes.get(path) else {
             return Ok(None);
         };
-        let renderer = inputs.renderer(&self.site_index, &self.views);
+        let renderer = inputs.renderer(self.site_index(inputs), &self.views);
         let site = renderer.site(self.highlighted);
         let bytes = match route {
             Route::Source(id) => renderer.source_page(id, &renderer.site(false))?.html,
@@ -262,12 +269,55 @@ impl LiveSite {
 
     /// The problems rendering every page would report (broken `@/` links in notes, bodies,
     /// descriptions and the front page), found without rendering, as `gloss check` finds them.
+    /// Briefings with no `@/` link at all (the usual case when they are large) are cleared by
+    /// a quick scan, without making the table of link targets.
     pub fn diagnostics(&self, inputs: Inputs<'_, '_>) -> Vec<Diagnostic> {
-        let renderer = inputs.renderer(&self.site_index, &self.views);
+        if !may_link_inside(inputs) {
+            return Vec::new();
+        }
+        let renderer = inputs.renderer(self.site_index(inputs), &self.views);
         let (_, mut diagnostics) = renderer.render_notes();
         diagnostics.extend(renderer.link_diagnostics());
         diagnostics
     }
+}
+
+/// Whether some editor text may hold an `@/` link: a source body with one (its links are
+/// parsed already), or a note, description or front page whose Markdown has an `@` (or a
+/// character reference, which could spell one).
+fn may_link_inside(inputs: Inputs<'_, '_>) -> bool {
+    let briefing = inputs.briefing;
+    let files = &inputs.sources.files;
+    let may_spell_at =
+        |text: &str| text.contains('@') || text.contains("&#") || text.contains("&commat;");
+    let body_links = briefing.docs.par_iter().any(|doc| {
+        doc.reader.events.iter().any(|event| {
+            matches!(
+                &event.event,
+                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. })
+                    if dest_url.starts_with("@/")
+            )
+        })
+    });
+    body_links
+        || briefing.annotations.par_iter().any(|a| {
+            a.note
+                .as_ref()
+                .is_some_and(|note| may_spell_at(&note.value))
+        })
+        || briefing
+            .entities
+            .iter()
+            .any(|e| may_spell_at(e.description.text(files)))
+        || briefing
+            .themes
+            .iter()
+            .any(|t| may_spell_at(t.description.text(files)))
+        || briefing
+            .front
+            .body
+            .as_ref()
+            .is_some_and(|body| may_spell_at(body.text(files)))
 }
 
 /// Whether a source has a fenced code block that names a language: only those can be

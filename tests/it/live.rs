@@ -99,3 +99,84 @@ fn highlighting_static_overrides_and_pagination_match_the_build() {
         assert!(paths.iter().any(|p| p == path), "the build made no {path}");
     }
 }
+
+/// The live site reports the broken `@/` links a build reports, wherever they are written,
+/// even spelled with a character reference, in a briefing that otherwise has no internal link
+/// (where the live site skips the check when nothing could be one).
+#[test]
+fn broken_internal_links_are_found_as_the_build_finds_them() {
+    let note = "content/annotations/harbour-report.yaml";
+    let cases = [
+        ("no link", note, None),
+        ("a note", note, Some("[this](@/sources/nowhere/)")),
+        (
+            "a referenced note",
+            note,
+            Some("[this](&#64;/sources/nowhere/)"),
+        ),
+        (
+            "a source",
+            "content/sources/harbour-report.md",
+            Some("[this](@/sources/nowhere/)"),
+        ),
+        (
+            "an entity",
+            "content/entities/harbour-authority.md",
+            Some("[this](@/sources/nowhere/)"),
+        ),
+    ];
+    for (place, file, link) in cases {
+        let site = SiteTest::new("build/minimal");
+        site.edit("content/_index.md", |text| {
+            text.replace("[one source](@/sources/harbour-report/)", "one source")
+        });
+        if let Some(link) = link {
+            site.edit(file, |text| {
+                if file == note {
+                    text.replacen(
+                        "The tender was published in January.",
+                        &format!("See {link}."),
+                        1,
+                    )
+                } else {
+                    format!("{text}\nSee {link}.\n")
+                }
+            });
+        }
+        let root = site.root();
+        let built = gloss::build(root, &Overrides::default()).expect("the pipeline runs");
+        let expected: Vec<String> = built
+            .diagnostics
+            .sorted(&built.files)
+            .into_iter()
+            .map(|d| gloss::diagnostics::render_short(d, &built.files))
+            .collect();
+        assert_eq!(
+            expected.iter().any(|m| m.contains("sources/nowhere")),
+            link.is_some(),
+            "{place}: {expected:?}"
+        );
+        let mut files = Files::default();
+        let mut diagnostics = Diagnostics::default();
+        let config = config::load(root, &Overrides::default(), &mut files, &mut diagnostics)
+            .expect("site.toml is read")
+            .expect("site.toml is valid");
+        let sources = gloss::source::load(&config, files, &mut diagnostics).expect("loads");
+        let briefing = gloss::model::build(&sources, &mut diagnostics);
+        let tera = compile_templates(&sources.site_theme).expect("templates compile");
+        let inputs = Inputs {
+            config: &config,
+            sources: &sources,
+            briefing: &briefing,
+            tera: &tera,
+        };
+        let live = LiveSite::new(inputs).expect("the site is listed");
+        diagnostics.extend(live.diagnostics(inputs));
+        let found: Vec<String> = diagnostics
+            .sorted(&sources.files)
+            .into_iter()
+            .map(|d| gloss::diagnostics::render_short(d, &sources.files))
+            .collect();
+        assert_eq!(found, expected, "{place}");
+    }
+}
