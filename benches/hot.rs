@@ -12,6 +12,10 @@
 //!   matching is measured through `model::build` on three variants of the same BBC sample: no
 //!   entities (`plain`), many entities with aliases (`aliases`), and that plus annotations
 //!   (`full`). `aliases` minus `plain` is the cost of matching aliases.
+//! - `model_relink`: what `gloss serve` does when one annotation file is saved: `model::link`
+//!   on a `model::Base` kept from the last link (then `Briefing::into_base`), the saved file
+//!   anchored and checked again and every other file's annotations taken from the anchor cache;
+//!   `model_base` is making the `Base` in the first place. On the seed and the BBC sample.
 //! - `render`: rendering every page (`render::render_site`, search index left out, files counted
 //!   and dropped) of the seed and of the BBC sample.
 //! - `pipeline`: the whole pipeline of the seed in process, as `gloss check` runs it
@@ -32,7 +36,7 @@ use criterion::{BenchmarkGroup, Criterion, Throughput, criterion_group, criterio
 use gloss::anchor::{DocIndex, ReaderText, Selector};
 use gloss::config::{self, Config, Overrides};
 use gloss::diagnostics::Diagnostics;
-use gloss::files::Files;
+use gloss::files::{Files, SourceFile};
 use gloss::source::SourceSet;
 use gloss::{SearchIndex, Target, model, output, render, source};
 
@@ -605,6 +609,61 @@ fn bench_model_build(c: &mut Criterion, name: &str, sources: &SourceSet) {
     });
 }
 
+/// Making a `Base`, and linking again after one annotation file changed: the link alternates
+/// between the sources' own file table and a clone in which that file has a comment added at
+/// its end (the same annotations, a different text), so every link finds one file changed.
+fn bench_relink(c: &mut Criterion, name: &str, sources: &SourceSet) {
+    let mut group = c.benchmark_group("model_base");
+    group.bench_function(name, |b| b.iter(|| model::base(black_box(sources))));
+    group.finish();
+
+    let Some(changed) = sources
+        .annotations
+        .get(sources.annotations.len() / 2)
+        .map(|raw| raw.file)
+    else {
+        return;
+    };
+    let mut edited = sources.files.clone();
+    let file = sources.files.get(changed);
+    edited.replace(
+        changed,
+        SourceFile::new(file.path.clone(), format!("{}\n# edited\n", file.text)),
+    );
+    let mut diagnostics = Diagnostics::default();
+    let briefing = model::build(sources, &mut diagnostics);
+    assert!(!diagnostics.has_errors(), "{name}: the briefing has errors");
+    let mut base = Some(briefing.into_base());
+    let mut use_edited = false;
+    let mut group = c.benchmark_group("model_relink");
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            use_edited = !use_edited;
+            let files = if use_edited { &edited } else { &sources.files };
+            let mut diagnostics = Diagnostics::default();
+            let briefing = model::link(
+                base.take().expect("each link puts the base back"),
+                files,
+                &sources.annotations,
+                &mut diagnostics,
+            );
+            assert_eq!(
+                briefing.n_anchored(),
+                sources
+                    .annotations
+                    .iter()
+                    .filter(|raw| raw.file == changed)
+                    .count(),
+                "{name}: only the changed file is anchored again"
+            );
+            let n_annotations = briefing.annotations.len();
+            base = Some(briefing.into_base());
+            n_annotations
+        })
+    });
+    group.finish();
+}
+
 /// Takes every rendered file and keeps only its size: `output::Discard` tells the renderer that
 /// nothing is kept, and then it skips the templates (as `gloss check` does).
 #[derive(Default)]
@@ -640,6 +699,7 @@ fn bench_render(c: &mut Criterion, name: &str, config: &Config, sources: &Source
 fn seed_site(c: &mut Criterion) {
     let (config, sources) = load(repo_root());
     bench_model_build(c, "model_build/seed", &sources);
+    bench_relink(c, "seed", &sources);
     bench_render(c, "render_site/seed", &config, &sources);
     // The whole pipeline in process: what `gloss check` runs (pages rendered and dropped), and
     // `gloss::build` (search index included, the site kept in memory).
@@ -691,6 +751,7 @@ fn bbc_site(c: &mut Criterion) {
         let (config, sources) = load(&root);
         bench_model_build(c, &format!("model_build/bbc_sample_{label}"), &sources);
         if variant == Variant::Full {
+            bench_relink(c, "bbc_sample_full", &sources);
             bench_render(c, "render_site/bbc_sample_full", &config, &sources);
         }
     }

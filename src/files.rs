@@ -3,8 +3,11 @@
 //! Owns [`FileId`], [`SourceFile`] and [`Files`]: the text of every content file gloss read,
 //! with a line index so a byte offset can be shown as `line:column`.
 //! It holds text only; reading from disk is `source`'s job.
+//! Files are shared (`Arc`), so a clone of the table is cheap: `gloss serve` keeps one per
+//! rebuild, in which it replaces or adds the annotation files that changed.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Index of a file in [`Files`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -70,20 +73,31 @@ pub fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// Every file read for one build, addressed by [`FileId`].
-#[derive(Debug, Default)]
+/// Every file read for one build, addressed by [`FileId`]. Cloning it shares the texts.
+#[derive(Clone, Debug, Default)]
 pub struct Files {
-    files: Vec<SourceFile>,
+    files: Vec<Arc<SourceFile>>,
 }
 
 impl Files {
     pub fn add(&mut self, file: SourceFile) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).expect("fewer than 2^32 input files"));
-        self.files.push(file);
+        self.files.push(Arc::new(file));
         id
     }
 
+    /// Puts `file` in the place of the file `id`, in this table only (its clones keep theirs).
+    pub fn replace(&mut self, id: FileId, file: SourceFile) {
+        self.files[id.0 as usize] = Arc::new(file);
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// The file `id` as shared with this table's clones: two tables hold the same text when
+    /// they share it (`Arc::ptr_eq`), without comparing it.
+    pub(crate) fn shared(&self, id: FileId) -> &Arc<SourceFile> {
         &self.files[id.0 as usize]
     }
 
@@ -112,5 +126,16 @@ mod tests {
         assert_eq!(file.line_col(6), (2, 2));
         assert_eq!(file.line_col(9), (3, 1));
         assert_eq!(file.offset_of(2, 2), 6);
+    }
+
+    #[test]
+    fn replacing_a_file_leaves_clones_as_they_were() {
+        let mut files = Files::default();
+        let id = files.add(SourceFile::new("a.yaml".into(), "old".into()));
+        let before = files.clone();
+        files.replace(id, SourceFile::new("a.yaml".into(), "new\ntext".into()));
+        assert_eq!(files.get(id).text, "new\ntext");
+        assert_eq!(files.get(id).line_col(4), (2, 1));
+        assert_eq!(before.get(id).text, "old");
     }
 }

@@ -4,18 +4,44 @@
 //! `anchor`), entity-mention detection and the backlinks that entity and theme pages need.
 //! Arenas indexed by id newtypes; no I/O, no templates, no URLs or file layout.
 //! Content problems are diagnostics, never `Err`.
+//!
+//! It works in two steps, so that `gloss serve` can redo only the second when annotation files
+//! change: [`base`] resolves everything that does not depend on annotations (the front page,
+//! sources with their reader text, entities, themes, entity mentions, related entities) into a
+//! [`Base`]; [`link`] adds the annotations to a `Base` (anchoring, validation, ids, numbering,
+//! backlinks, entities' themes, "unused" warnings) and makes the [`Briefing`], which
+//! [`Briefing::into_base`] turns back into the `Base` for the next `link`. The `Base` keeps
+//! what each annotation file's annotations were anchored and checked into, keyed by the file
+//! and a hash of its path and text, so a `link` anchors and checks again only the files that
+//! changed. `gloss build` and `check` run the same two steps once ([`build_from`]), with the
+//! same output as any later `link` of the same inputs.
+//! Must not: read files, keep anything that outlives the [`SourceSet`] it borrows, or let the
+//! order of parallel work reach the briefing or the diagnostics.
+//!
+//! - `resolve`: sources, entities, themes, mentions → `Base`.
+//! - `link`: annotations + `Base` → `Briefing`.
+//! - `mentions`: the alias automaton.
+//! - `anchor_cache`: each annotation file's anchoring and checks, reused while its text is the
+//!   same.
 
+mod anchor_cache;
+mod link;
 mod mentions;
+#[cfg(test)]
+mod relink_tests;
 mod resolve;
 
+use std::borrow::Borrow;
+use std::collections::{BTreeSet, HashMap};
 use std::ops::Range;
 
 use crate::anchor::ReaderText;
-use crate::diagnostics::{Diagnostics, Spanned};
-use crate::files::FileId;
-use crate::source::{Body, SourceSet};
+use crate::diagnostics::{Diagnostic, Diagnostics, Spanned};
+use crate::files::{FileId, Files};
+use crate::source::{Body, RawAnnotation, SourceSet, Unloaded};
 
-pub use resolve::{default_annotation_id, slugify};
+pub use link::default_annotation_id;
+pub use resolve::slugify;
 
 macro_rules! id_type {
     ($name:ident) => {
@@ -277,7 +303,6 @@ pub struct Front {
 }
 
 /// The resolved briefing: arenas and backlinks. Everything in it has been validated.
-#[derive(Debug)]
 pub struct Briefing<'a> {
     pub front: Front,
     pub docs: Vec<Doc<'a>>,
@@ -289,6 +314,8 @@ pub struct Briefing<'a> {
     /// How long finding every quote in its source took, a part of [`build`], for
     /// `gloss build --timings`.
     pub anchoring: std::time::Duration,
+    /// What goes back into the [`Base`] besides the arenas.
+    kept: Kept<'a>,
 }
 
 impl<'a> Briefing<'a> {
@@ -311,11 +338,177 @@ impl<'a> Briefing<'a> {
     pub fn mention(&self, id: MentionId) -> &Mention {
         &self.mentions[id.index()]
     }
+
+    /// How many annotations the [`link`] that made this briefing took from the anchor cache
+    /// (their file's path and text had not changed since the link before), for timings and
+    /// tests.
+    pub fn cache_hits(&self) -> usize {
+        self.kept.cache.hits()
+    }
+
+    /// How many annotations the [`link`] that made this briefing anchored anew (all of them, the
+    /// first time).
+    pub fn n_anchored(&self) -> usize {
+        self.kept.cache.anchored()
+    }
+
+    /// Gives the Base back (with its anchor cache, now holding this link's results), with
+    /// everything `link` added cleared, for the next `link`.
+    ///
+    /// The annotations go back into the cache, which hands those of unchanged files to the next
+    /// `link` instead of making them again; so the arenas should be as `link` made them (a
+    /// `link` checks that each annotation it takes back is the one it expects, and makes it
+    /// again otherwise).
+    pub fn into_base(self) -> Base<'a> {
+        let Briefing {
+            front,
+            mut docs,
+            mut entities,
+            mut themes,
+            annotations,
+            mentions,
+            anchoring: _,
+            kept,
+        } = self;
+        for doc in &mut docs {
+            doc.annotations.clear();
+        }
+        for entity in &mut entities {
+            entity.annotations.clear();
+            entity.themes.clear();
+        }
+        for theme in &mut themes {
+            theme.annotations.clear();
+        }
+        let mut kept = kept;
+        kept.cache.give_back(annotations);
+        Base {
+            front,
+            docs,
+            entities,
+            themes,
+            mentions,
+            kept,
+        }
+    }
+}
+
+/// The briefing's own data; what it keeps for [`Briefing::into_base`] is left out.
+impl std::fmt::Debug for Briefing<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Briefing")
+            .field("front", &self.front)
+            .field("docs", &self.docs)
+            .field("entities", &self.entities)
+            .field("themes", &self.themes)
+            .field("annotations", &self.annotations)
+            .field("mentions", &self.mentions)
+            .field("anchoring", &self.anchoring)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Everything resolved from the sources, entities and themes, before any annotation:
+/// kept by `gloss serve` between rebuilds while only annotation files change.
+///
+/// Its arenas are a [`Briefing`]'s without annotations: no doc, entity or theme lists an
+/// annotation, and entities have no themes yet; mentions and related entities are there.
+pub struct Base<'a> {
+    front: Front,
+    docs: Vec<Doc<'a>>,
+    entities: Vec<Entity>,
+    themes: Vec<Theme>,
+    mentions: Vec<Mention>,
+    kept: Kept<'a>,
+}
+
+/// What a [`Base`] holds besides the arenas, carried through each [`Briefing`] it makes.
+struct Kept<'a> {
+    /// The sources the base was resolved from; their texts cannot change while it lives, so
+    /// neither can the docs the anchor cache's ranges point into.
+    sources: &'a SourceSet,
+    /// Sources, entities and themes that failed to load or were rejected (a bad slug, an empty
+    /// title): references to them are not reported again as unknown slugs.
+    unloaded: Unloaded,
+    doc_slugs: FastMap<String, DocId>,
+    draft_slugs: BTreeSet<String>,
+    entity_slugs: FastMap<String, EntityId>,
+    theme_slugs: FastMap<String, ThemeId>,
+    /// What resolving the sources, entities and themes found, handed out by every `link`.
+    diagnostics: Vec<Diagnostic>,
+    cache: anchor_cache::AnchorCache,
+}
+
+/// The hasher of the model's maps of slugs, ids and files: XXH3 on the key's bytes, several
+/// times faster than the standard SipHash on short keys. The keys come from the briefing's own
+/// files, so there is no one to craft colliding keys against it.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+
+    /// The end mark of a `str` (`0xff`) and the small ids: a multiply folds them in, cheaper than
+    /// another XXH3 call.
+    fn write_u8(&mut self, value: u8) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<KeyHasher>>;
+
+/// Resolves sources, entities, themes, the front page and entity mentions (and related
+/// entities, which depend only on mentions). Its diagnostics are kept inside the Base and handed
+/// out again by every `link`.
+pub fn base<'a>(sources: &'a SourceSet) -> Base<'a> {
+    resolve::base(sources)
+}
+
+/// Adds the annotations to a Base: anchoring (reusing the Base's cache for annotation files whose
+/// text did not change), validation, ids, numbering, backlinks, entities' themes, "unused" warnings.
+/// Pushes the Base's own diagnostics and then its own into `diagnostics`.
+/// `files` is the table the raw annotations' spans point into: the SourceSet's own `files`, or a
+/// clone of it in which some annotation files were replaced (`Files::replace`) or added (`Files::add`).
+///
+/// `annotations` may be the raw annotations themselves or references to them (`&[RawAnnotation]`
+/// or `&[&RawAnnotation]`), in the order `source::load` gives them.
+/// "Unused" warnings are given only when `diagnostics` (which holds the load stage's too) has no
+/// errors at the end and every content file loaded.
+pub fn link<'a, R: Borrow<RawAnnotation>>(
+    base: Base<'a>,
+    files: &Files,
+    annotations: &[R],
+    diagnostics: &mut Diagnostics,
+) -> Briefing<'a> {
+    link::link(base, files, annotations, diagnostics)
 }
 
 /// Resolves the raw content into a [`Briefing`], pushing every problem found.
 pub fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -> Briefing<'a> {
-    resolve::build(sources, &sources.annotations, diagnostics)
+    link(
+        base(sources),
+        &sources.files,
+        &sources.annotations,
+        diagnostics,
+    )
 }
 
 /// [`build`] with the raw annotations apart from `sources` (whose own list is ignored), so
@@ -323,8 +516,8 @@ pub fn build<'a>(sources: &'a SourceSet, diagnostics: &mut Diagnostics) -> Brief
 /// of each annotation, and borrows only the sources' texts.
 pub fn build_from<'a>(
     sources: &'a SourceSet,
-    annotations: &[crate::source::RawAnnotation],
+    annotations: &[RawAnnotation],
     diagnostics: &mut Diagnostics,
 ) -> Briefing<'a> {
-    resolve::build(sources, annotations, diagnostics)
+    link(base(sources), &sources.files, annotations, diagnostics)
 }
