@@ -105,6 +105,11 @@ impl Files {
         &self.get(id).path
     }
 
+    /// The path of every file, in the order they were added.
+    pub fn paths(&self) -> impl Iterator<Item = &Path> {
+        self.files.iter().map(|file| file.path.as_path())
+    }
+
     pub fn len(&self) -> usize {
         self.files.len()
     }

@@ -530,3 +530,64 @@ fn interrupt_stops_the_server_cleanly_with_an_open_event_stream() {
     assert!(exit.success(), "{exit}");
     server.wait_for_line("stopped");
 }
+
+/// Saving an annotation file relinks the kept briefing: the page shows the edit, serve says how
+/// soon after the save the reload went out, every file served is the one a fresh build
+/// writes, and a save of the same bytes reloads nothing.
+#[test]
+fn an_annotation_edit_is_served_as_a_fresh_build_would_write_it() {
+    let mut server = Server::start(seed_copy());
+    let path = annotation_file(server.root());
+    let original = fs::read_to_string(&path).expect("read annotations");
+    let marker = "Edited-by-the-serve-test";
+    let edited = original.replacen("note: |\n      ", &format!("note: |\n      {marker} "), 1);
+    assert_ne!(edited, original, "the file has a block note");
+    // Written beside it and renamed over it, as editors save.
+    let temporary = path.with_extension("yaml.tmp");
+    fs::write(&temporary, &edited).expect("write annotations");
+    fs::rename(&temporary, &path).expect("rename over the annotations");
+    let line = server.wait_for_line("reload sent");
+    let name = path
+        .file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        line.starts_with(&format!("content/annotations/{name} changed: reload sent ")),
+        "{line}"
+    );
+    let page = server.poll(BASE_PATH, "showed the edit anywhere", |_| true);
+    assert_eq!(page.status, 200);
+    let source = original
+        .lines()
+        .find_map(|l| l.strip_prefix("source: "))
+        .expect("a source line")
+        .trim()
+        .to_string();
+    server.poll(
+        &format!("{BASE_PATH}sources/{source}/"),
+        "showed the edited note",
+        |body| body.contains(marker),
+    );
+    let base_url = format!("http://127.0.0.1:{}{BASE_PATH}", server.port);
+    for (key, bytes) in built_site(server.root(), &base_url) {
+        if key.starts_with("search/index/") {
+            continue; // rebuilt in the background after the reload
+        }
+        let target = format!(
+            "{BASE_PATH}{}",
+            key.strip_suffix("index.html").unwrap_or(&key)
+        );
+        let response = server.get(&target);
+        assert_eq!(response.status, 200, "{target}");
+        if key.ends_with(".html") {
+            let built = String::from_utf8(bytes).expect("UTF-8 page");
+            assert_eq!(without_injection(&response.text()), built, "{target}");
+        } else {
+            assert_eq!(response.body, bytes, "{target}");
+        }
+    }
+
+    fs::write(&path, &edited).expect("write the same bytes");
+    server.wait_for_line("no page changed");
+}

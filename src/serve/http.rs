@@ -198,18 +198,38 @@ async fn respond(State(state): State<Arc<ServeState>>, method: Method, uri: Uri)
             .into_response();
     }
     let snapshot = state.current();
-    let tree = snapshot.tree.as_deref();
-    let has_file = |key: &str| tree.is_some_and(|tree| tree.files.contains_key(key));
+    // Finding a file and making a page may wait for a rebuild to let go of the engine, and
+    // making a page takes a while: both happen off the async threads.
+    let answer = tokio::task::spawn_blocking(move || answer(&snapshot, &uri)).await;
+    match answer {
+        Ok(Some(response)) => response,
+        Ok(None) => events(&state),
+        Err(err) => {
+            eprintln!("error: answering a request stopped unexpectedly: {err}");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error\n")
+        }
+    }
+}
+
+/// The response to a GET or HEAD of `uri`; `None` for the event stream, which is async.
+fn answer(snapshot: &Snapshot, uri: &Uri) -> Option<Response> {
+    let site = snapshot.site.as_deref();
+    let has_file = |key: &str| site.is_some_and(|site| site.contains(key));
     let route = resolve(
         uri.path(),
         &snapshot.base_path,
-        tree.map(|_| &has_file as &dyn Fn(&str) -> bool),
+        site.map(|_| &has_file as &dyn Fn(&str) -> bool),
     );
-    match route {
-        Route::Events => events(&state),
+    let make = |key: &str| match site.map(|site| site.file(key)) {
+        Some(Ok(bytes)) => Ok(bytes),
+        Some(Err(err)) => Err(format!("{err:#}")),
+        None => Ok(None),
+    };
+    Some(match route {
+        Route::Events => return None,
         Route::Asset(path) => {
             let bytes = overlay::asset(path).expect("resolve returns only serve's own files");
-            file_response(StatusCode::OK, path, bytes.as_bytes(), &snapshot)
+            file_response(StatusCode::OK, path, bytes.as_bytes(), snapshot)
         }
         Route::Redirect(location) => {
             let location = match uri.query() {
@@ -218,23 +238,35 @@ async fn respond(State(state): State<Arc<ServeState>>, method: Method, uri: Uri)
             };
             redirect(&location)
         }
-        Route::File(key) => {
-            let bytes = tree
-                .and_then(|tree| tree.files.get(&key))
-                .expect("resolve returns only keys of the tree");
-            file_response(StatusCode::OK, &key, bytes, &snapshot)
-        }
-        Route::NotFound => match tree.and_then(|tree| tree.files.get("404.html")) {
-            Some(page) => file_response(StatusCode::NOT_FOUND, "404.html", page, &snapshot),
-            None => plain(StatusCode::NOT_FOUND, "not found\n"),
+        Route::File(key) => match make(&key) {
+            Ok(Some(bytes)) => file_response(StatusCode::OK, &key, &bytes, snapshot),
+            // The site was replaced between finding the file and making it.
+            Ok(None) => plain(StatusCode::NOT_FOUND, "not found\n"),
+            Err(error) => failure(&key, &error),
+        },
+        Route::NotFound => match make("404.html") {
+            Ok(Some(page)) => file_response(StatusCode::NOT_FOUND, "404.html", &page, snapshot),
+            Ok(None) => plain(StatusCode::NOT_FOUND, "not found\n"),
+            Err(error) => failure("404.html", &error),
         },
         Route::NoSite => file_response(
             StatusCode::SERVICE_UNAVAILABLE,
             "index.html",
             overlay::NO_SITE_PAGE.as_bytes(),
-            &snapshot,
+            snapshot,
         ),
-    }
+    })
+}
+
+/// A page that could not be made (a template failed): said on the terminal and in the answer.
+fn failure(key: &str, error: &str) -> Response {
+    eprintln!("error: making {key}: {error}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("gloss could not make this page: {error}\n"),
+    )
+        .into_response()
 }
 
 fn file_response(status: StatusCode, key: &str, bytes: &[u8], snapshot: &Snapshot) -> Response {

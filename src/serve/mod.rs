@@ -1,37 +1,42 @@
-//! `gloss serve`: a live preview of the briefing, built in memory and served over HTTP.
+//! `gloss serve`: a live preview of the briefing, made in memory and served over HTTP.
 //!
-//! Owns the file watcher (`watcher`), the HTTP loop (`http`) and the one struct they share,
-//! `ServeState`: the latest good [`OutputTree`], the diagnostics overlay, and the channel
-//! that tells open pages to reload or to show or clear the overlay.
+//! Owns the file watcher (`watcher`), the HTTP loop (`http`), the kept briefing (`engine`) and
+//! the one struct they share, `ServeState`: the site being served (the last one without
+//! errors), the diagnostics overlay, and the channel that tells open pages to reload or to
+//! show or clear the overlay.
 //! Input: [`ServeOptions`] (the briefing root, interface and port). Output: HTTP responses.
-//! It calls [`crate::build`] exactly as `build` and `check` do. It must not write the output
-//! folder or any other file, keep state in globals, or change the built pages: the live-reload
-//! script and the overlay are added to HTML responses on their way out, so the tree it serves
-//! is byte for byte the one `gloss build` would write for the same `base_url`.
+//! A change to annotation files only relinks the kept briefing; any other change loads it
+//! again. Pages are made when requested, by the same code `gloss build` writes them with.
+//! It must not write the output folder or any other file, keep state in globals, or change
+//! the built pages: the live-reload script and the overlay are added to HTML responses on
+//! their way out, so the site it serves is byte for byte the one `gloss build` would write
+//! for the same `base_url`.
 
+mod engine;
 mod http;
 mod overlay;
 mod watcher;
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal as _, Write as _};
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 
+use crate::Summary;
 use crate::config::{self, Overrides};
 use crate::diagnostics::{Diagnostics, render_human};
 use crate::files::Files;
-use crate::render::OutputTree;
-use crate::render::search::BUNDLE_DIR;
-use crate::{BuildResult, Summary};
+use engine::Engine;
 
-/// How long the watcher waits for a burst of file events to settle before rebuilding.
-const DEBOUNCE: Duration = Duration::from_millis(50);
+/// How long the watcher waits for a burst of file events to settle before rebuilding: an
+/// editor's save (a temporary file renamed over the old one) takes well under this.
+const DEBOUNCE: Duration = Duration::from_millis(10);
 /// Connections served at once; further ones wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 64;
 /// Largest request head (request line and headers) read; hyper answers 431 beyond it.
@@ -54,10 +59,10 @@ pub struct ServeOptions {
 }
 
 /// What requests are answered from: replaced whole after every build, never edited in place.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Snapshot {
     /// The last site that built without errors; `None` until one has.
-    tree: Option<Arc<OutputTree>>,
+    site: Option<Arc<Served>>,
     /// Counts the trees published; an open page reloads when it differs from the page's own.
     generation: u64,
     /// The path part of `base_url` (`/` or `/repo/`): the site is served under it.
@@ -66,9 +71,38 @@ struct Snapshot {
     overlay: Option<String>,
 }
 
+/// A site being served: the engine that makes its pages, and its search index (the previous
+/// site's until the new one is built).
+struct Served {
+    engine: Arc<RwLock<Engine>>,
+    search: Arc<BTreeMap<String, Vec<u8>>>,
+}
+
+impl Served {
+    fn contains(&self, path: &str) -> bool {
+        self.search.contains_key(path) || read(&self.engine).contains(path)
+    }
+
+    /// Makes (or finds) the file at `path`.
+    fn file(&self, path: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        match self.search.get(path) {
+            Some(bytes) => Ok(Some(bytes.clone())),
+            None => read(&self.engine).file(path),
+        }
+    }
+}
+
+/// The engine, even if a thread panicked while holding it (its state is replaced whole).
+fn read(engine: &RwLock<Engine>) -> std::sync::RwLockReadGuard<'_, Engine> {
+    engine.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The state the watcher, the rebuilds and the HTTP handlers share, owned by [`run`].
 struct ServeState {
     root: PathBuf,
+    /// The engine the next change is applied to: the last one loaded, with or without errors
+    /// (`None` when `site.toml` is broken, so that the next change loads again).
+    engine: Mutex<Option<Arc<RwLock<Engine>>>>,
     /// `http://127.0.0.1:1111`: the server's origin, which replaces `base_url`'s so canonical
     /// links and feeds point at the preview.
     origin: String,
@@ -81,6 +115,7 @@ struct ServeState {
 
 /// What one build did, for the terminal.
 struct RebuildReport {
+    /// From the first change seen (or the start of the first build) to the reload sent.
     elapsed: Duration,
     outcome: RebuildOutcome,
     /// Diagnostics (errors and warnings) rendered for the terminal.
@@ -88,6 +123,9 @@ struct RebuildReport {
     base_path_changed: bool,
     /// Whether a site (this build's or an older one) is being served.
     has_site: bool,
+    /// The generation of the new site this build published, whose search index is still to
+    /// be built.
+    new_site: Option<u64>,
 }
 
 enum RebuildOutcome {
@@ -147,7 +185,7 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
         }
     };
 
-    let first = rebuild_in_background(&state).await;
+    let first = rebuild_in_background(&state, Vec::new(), Instant::now()).await;
     print_report(&first, "built", &[]);
     let url = state.url();
     println!("serving at {url}");
@@ -169,13 +207,14 @@ async fn serve(options: ServeOptions) -> anyhow::Result<()> {
 impl ServeState {
     fn new(root: PathBuf, origin: String, shutdown: watch::Receiver<bool>) -> ServeState {
         let (snapshot, _) = watch::channel(Arc::new(Snapshot {
-            tree: None,
+            site: None,
             generation: 0,
             base_path: "/".to_string(),
             overlay: None,
         }));
         ServeState {
             root,
+            engine: Mutex::new(None),
             origin,
             snapshot,
             shutdown,
@@ -191,86 +230,90 @@ impl ServeState {
         format!("{}{}", self.origin, self.current().base_path)
     }
 
-    /// Runs the pipeline once and publishes the result: a new tree when it built, else the
-    /// overlay over the last good one. Blocking (it reads the disk and renders).
-    fn rebuild(&self) -> RebuildReport {
-        let started = Instant::now();
+    /// Applies a change and publishes the result: the new site when it has no errors, else
+    /// the overlay over the last good one. `changed` lists the changed inputs (empty for the
+    /// first build), `since` is when the first of them was seen. Blocking (it reads the disk).
+    fn rebuild(&self, changed: &[PathBuf], since: Instant) -> RebuildReport {
         let previous = self.current();
-        // `base_url`'s path is kept and its origin replaced by the server's. When `site.toml`
-        // itself is broken nothing is overridden, so the build reports the real problem.
-        let configured_path = configured_base_path(&self.root);
-        let base_path = configured_path
+        let kept = self
+            .engine
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .clone()
-            .unwrap_or_else(|| previous.base_path.clone());
-        let overrides = Overrides {
-            output_dir: None,
-            base_url: configured_path.map(|path| format!("{}{path}", self.origin)),
+            .filter(|engine| read(engine).takes(changed));
+        let mut base_path = previous.base_path.clone();
+        let result = match kept {
+            Some(engine) => {
+                let relinked = engine
+                    .write()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .relink(changed);
+                relinked.map(|outcome| (Some(engine), outcome))
+            }
+            None => self.load(&mut base_path),
         };
-        // The search index is built after the pages are published: the reload does not wait
-        // for it, and until it is ready the previous index keeps answering.
-        let mut deferred_search = None;
-        let (next, outcome, diagnostics_text) = match crate::build_with(
-            &self.root,
-            &overrides,
-            crate::SearchIndex::Defer,
-            crate::Target::Memory,
-        ) {
-            Ok(BuildResult {
-                files,
-                diagnostics,
-                site: Some(summary),
-                tree: Some(mut tree),
-                deferred_search: records,
-                ..
-            }) => {
-                if let Some(previous_tree) = previous.tree.as_deref() {
-                    tree.files.extend(
-                        previous_tree
-                            .files
-                            .range(BUNDLE_DIR.to_string()..)
-                            .take_while(|(path, _)| path.starts_with(BUNDLE_DIR))
-                            .map(|(path, bytes)| (path.clone(), bytes.clone())),
-                    );
-                }
-                deferred_search = records;
-                let changed = previous.tree.as_deref() != Some(&tree);
-                let next = Snapshot {
-                    tree: if changed {
-                        Some(Arc::new(tree))
-                    } else {
-                        previous.tree.clone()
+        let (next, outcome, diagnostics_text) = match result {
+            Ok((_, outcome)) if !outcome.changed => {
+                let report = RebuildReport {
+                    new_site: None,
+                    elapsed: since.elapsed(),
+                    outcome: RebuildOutcome::Built {
+                        summary: outcome.summary.unwrap_or_default(),
+                        changed: false,
                     },
-                    generation: previous.generation + u64::from(changed),
+                    diagnostics_text: String::new(),
+                    base_path_changed: false,
+                    has_site: previous.site.is_some(),
+                };
+                return report;
+            }
+            Ok((Some(engine), outcome)) if outcome.summary.is_some() => {
+                let next = Snapshot {
+                    site: Some(Arc::new(Served {
+                        engine,
+                        search: previous
+                            .site
+                            .as_ref()
+                            .map(|site| site.search.clone())
+                            .unwrap_or_default(),
+                    })),
+                    generation: previous.generation + 1,
                     base_path: base_path.clone(),
                     overlay: None,
                 };
+                let text = terminal_diagnostics(&outcome.diagnostics, &outcome.files);
+                let summary = outcome.summary.unwrap_or_default();
                 (
                     next,
-                    RebuildOutcome::Built { summary, changed },
-                    terminal_diagnostics(&diagnostics, &files),
+                    RebuildOutcome::Built {
+                        summary,
+                        changed: true,
+                    },
+                    text,
                 )
             }
-            Ok(BuildResult {
-                files, diagnostics, ..
-            }) => {
+            Ok((_, outcome)) => {
                 let next = Snapshot {
-                    tree: previous.tree.clone(),
+                    site: previous.site.clone(),
                     generation: previous.generation,
                     base_path: base_path.clone(),
-                    overlay: Some(overlay::render_diagnostics(&diagnostics, &files)),
+                    overlay: Some(overlay::render_diagnostics(
+                        &outcome.diagnostics,
+                        &outcome.files,
+                    )),
                 };
                 (
                     next,
                     RebuildOutcome::ContentErrors {
-                        n_errors: diagnostics.n_errors(),
+                        n_errors: outcome.diagnostics.n_errors(),
                     },
-                    terminal_diagnostics(&diagnostics, &files),
+                    terminal_diagnostics(&outcome.diagnostics, &outcome.files),
                 )
             }
             Err(err) => {
                 let error = format!("{err:#}");
                 let next = Snapshot {
-                    tree: previous.tree.clone(),
+                    site: previous.site.clone(),
                     generation: previous.generation,
                     base_path: base_path.clone(),
                     overlay: Some(overlay::render_failure(&error)),
@@ -279,7 +322,8 @@ impl ServeState {
             }
         };
         let base_path_changed = previous.generation > 0 && base_path != previous.base_path;
-        let has_site = next.tree.is_some();
+        let has_site = next.site.is_some();
+        let new_site = next.generation != previous.generation;
         self.snapshot.send_if_modified(|current| {
             let modified = current.generation != next.generation
                 || current.overlay != next.overlay
@@ -287,11 +331,9 @@ impl ServeState {
             *current = Arc::new(next);
             modified
         });
-        let elapsed = started.elapsed();
-        if let Some(records) = deferred_search {
-            self.index_search(records);
-        }
+        let elapsed = since.elapsed();
         RebuildReport {
+            new_site: new_site.then_some(self.current().generation),
             elapsed,
             outcome,
             diagnostics_text,
@@ -299,13 +341,56 @@ impl ServeState {
             has_site,
         }
     }
+
+    /// Loads the briefing anew into a new engine, which the next change is applied to.
+    /// `base_path` becomes the configured one, when `site.toml` is valid.
+    fn load(
+        &self,
+        base_path: &mut String,
+    ) -> anyhow::Result<(Option<Arc<RwLock<Engine>>>, engine::Outcome)> {
+        // `base_url`'s path is kept and its origin replaced by the server's. When `site.toml`
+        // itself is broken nothing is overridden, so the build reports the real problem.
+        let configured_path = configured_base_path(&self.root);
+        if let Some(path) = &configured_path {
+            base_path.clone_from(path);
+        }
+        let overrides = Overrides {
+            output_dir: None,
+            base_url: configured_path.map(|path| format!("{}{path}", self.origin)),
+        };
+        let loaded = Engine::load(&self.root, &overrides);
+        let mut slot = self.engine.lock().unwrap_or_else(|e| e.into_inner());
+        match loaded {
+            Ok(Ok((engine, outcome))) => {
+                let engine = Arc::new(RwLock::new(engine));
+                *slot = Some(engine.clone());
+                Ok((Some(engine), outcome))
+            }
+            Ok(Err(outcome)) => {
+                *slot = None;
+                Ok((None, outcome))
+            }
+            Err(err) => {
+                *slot = None;
+                Err(err)
+            }
+        }
+    }
 }
 
 impl ServeState {
-    /// Indexes the search records and swaps the new index into the published tree, without a
-    /// reload: the pages did not change.
-    fn index_search(&self, records: Vec<crate::render::search::SearchRecord>) {
-        let Some(language) = configured_language(&self.root) else {
+    /// Indexes the search records of the site of `generation` and swaps the new index in,
+    /// without a reload: the pages did not change. A newer site makes it give up.
+    fn index_search(&self, generation: u64) {
+        let current = self.current();
+        let Some(site) = current
+            .site
+            .clone()
+            .filter(|_| current.generation == generation)
+        else {
+            return;
+        };
+        let Some((records, language)) = read(&site.engine).search_records() else {
             return;
         };
         let bundle = match crate::render::search::bundle(records, &language) {
@@ -315,26 +400,21 @@ impl ServeState {
                 return;
             }
         };
+        let search = Arc::new(bundle);
         self.snapshot.send_if_modified(|current| {
-            let Some(tree) = current.tree.as_deref() else {
+            if current.site.is_none() || current.generation != generation {
+                // A newer site was published meanwhile; its own index follows.
                 return false;
-            };
-            let mut tree = tree.clone();
-            tree.files.retain(|path, _| !path.starts_with(BUNDLE_DIR));
-            tree.files.extend(bundle);
+            }
             let mut next = (**current).clone();
-            next.tree = Some(Arc::new(tree));
+            next.site = Some(Arc::new(Served {
+                engine: site.engine.clone(),
+                search: search.clone(),
+            }));
             *current = Arc::new(next);
             false
         });
     }
-}
-
-fn configured_language(root: &Path) -> Option<String> {
-    let mut files = Files::default();
-    let mut diagnostics = Diagnostics::default();
-    let config = config::load(root, &Overrides::default(), &mut files, &mut diagnostics).ok()??;
-    Some(config.language)
 }
 
 /// The path part of `site.toml`'s `base_url`, when `site.toml` is valid.
@@ -354,10 +434,27 @@ fn terminal_diagnostics(diagnostics: &Diagnostics, files: &Files) -> String {
         .collect()
 }
 
-async fn rebuild_in_background(state: &Arc<ServeState>) -> Option<RebuildReport> {
-    let state = state.clone();
-    match tokio::task::spawn_blocking(move || state.rebuild()).await {
-        Ok(report) => Some(report),
+async fn rebuild_in_background(
+    state: &Arc<ServeState>,
+    changed: Vec<PathBuf>,
+    since: Instant,
+) -> Option<RebuildReport> {
+    let building = state.clone();
+    match tokio::task::spawn_blocking(move || building.rebuild(&changed, since)).await {
+        Ok(report) => {
+            // The first site's index is ready before the server says it is serving; later
+            // ones are built while the next change may already be relinking.
+            if let Some(generation) = report.new_site {
+                let indexing = tokio::task::spawn_blocking({
+                    let state = state.clone();
+                    move || state.index_search(generation)
+                });
+                if generation == 1 {
+                    let _ = indexing.await;
+                }
+            }
+            Some(report)
+        }
         Err(err) => {
             eprintln!("error: the build stopped unexpectedly: {err}");
             None
@@ -369,27 +466,29 @@ async fn rebuild_in_background(state: &Arc<ServeState>) -> Option<RebuildReport>
 /// build are gathered into the next one.
 async fn rebuild_on_change(
     state: Arc<ServeState>,
-    mut changes: mpsc::UnboundedReceiver<Vec<PathBuf>>,
+    mut changes: mpsc::UnboundedReceiver<watcher::Change>,
     mut watcher: Option<watcher::Watcher>,
 ) {
     let mut shutdown = state.shutdown.clone();
     loop {
-        let mut changed = tokio::select! {
+        let first = tokio::select! {
             batch = changes.recv() => match batch {
                 Some(batch) => batch,
                 None => break,
             },
             _ = shutdown.wait_for(|&stop| stop) => break,
         };
+        let since = first.since;
+        let mut changed = first.paths;
         while let Ok(more) = changes.try_recv() {
-            changed.extend(more);
+            changed.extend(more.paths);
         }
         changed.sort();
         changed.dedup();
         if let Some(watcher) = &mut watcher {
             watcher.rewatch_folders(&changed);
         }
-        let report = rebuild_in_background(&state).await;
+        let report = rebuild_in_background(&state, changed.clone(), since).await;
         let changed: Vec<String> = changed
             .iter()
             .map(|path| {
@@ -403,7 +502,8 @@ async fn rebuild_on_change(
     }
 }
 
-/// One line per build on stdout (`rebuilt in 9 ms (...)`), diagnostics on stderr.
+/// One line per build on stdout (`a.yaml changed: reload sent 9 ms after the save (...)`),
+/// diagnostics on stderr.
 fn print_report(report: &Option<RebuildReport>, verb: &str, changed: &[String]) {
     let Some(report) = report else { return };
     if !report.diagnostics_text.is_empty() {
@@ -416,10 +516,18 @@ fn print_report(report: &Option<RebuildReport>, verb: &str, changed: &[String]) 
     };
     let ms = report.elapsed.as_secs_f64() * 1000.0;
     let line = match &report.outcome {
-        RebuildOutcome::Built { summary, changed } => format!(
-            "{cause}{verb} in {ms:.0} ms ({}){}",
-            counts(summary),
-            if *changed { "" } else { ", no page changed" }
+        RebuildOutcome::Built {
+            changed: false,
+            summary,
+        } => format!("{cause}no page changed in {ms:.0} ms ({})", counts(summary)),
+        RebuildOutcome::Built { summary, .. } if verb == "built" => {
+            format!("built in {ms:.0} ms ({})", counts(summary))
+        }
+        // Pages are made when asked for, so the reload goes out once the briefing is relinked;
+        // `ms` counts from the save (the first file event), debounce included.
+        RebuildOutcome::Built { summary, .. } => format!(
+            "{cause}reload sent {ms:.0} ms after the save ({})",
+            counts(summary)
         ),
         RebuildOutcome::ContentErrors { n_errors } => format!(
             "{cause}build found {n_errors} error{} in {ms:.0} ms{}",

@@ -6,6 +6,7 @@
 //! loop in `serve` does. Reads by the build itself (file opens) are not changes.
 
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use anyhow::Context as _;
 use notify::{EventKind, RecommendedWatcher, RecursiveMode};
@@ -16,6 +17,13 @@ use super::DEBOUNCE;
 
 /// The folders under the root whose every file is an input.
 const INPUT_FOLDERS: [&str; 3] = ["content", "themes", "static"];
+
+/// A settled batch of changed inputs.
+pub(super) struct Change {
+    pub paths: Vec<PathBuf>,
+    /// When the first of its file events was seen: the save that started it.
+    pub since: Instant,
+}
 
 /// Keeps the watch alive; dropping it stops watching.
 pub(super) struct Watcher {
@@ -28,7 +36,7 @@ impl Watcher {
     /// folder that exists. Each settled batch of changed inputs is sent to `changes`.
     pub(super) fn start(
         root: &Path,
-        changes: mpsc::UnboundedSender<Vec<PathBuf>>,
+        changes: mpsc::UnboundedSender<Change>,
     ) -> anyhow::Result<Watcher> {
         let filter_root = root.to_path_buf();
         let debouncer =
@@ -37,14 +45,19 @@ impl Watcher {
                 None,
                 move |result: DebounceEventResult| match result {
                     Ok(events) => {
-                        let changed: Vec<PathBuf> = events
+                        let events: Vec<_> = events
                             .into_iter()
                             .filter(|event| !matches!(event.kind, EventKind::Access(_)))
+                            .collect();
+                        let since = events.iter().map(|event| event.time).min();
+                        let paths: Vec<PathBuf> = events
+                            .into_iter()
                             .flat_map(|event| event.event.paths)
                             .filter(|path| is_input(&filter_root, path))
                             .collect();
-                        if !changed.is_empty() {
-                            let _ = changes.send(changed);
+                        if !paths.is_empty() {
+                            let since = since.unwrap_or_else(Instant::now);
+                            let _ = changes.send(Change { paths, since });
                         }
                     }
                     Err(errors) => {

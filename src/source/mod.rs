@@ -273,6 +273,66 @@ pub fn load(
     })
 }
 
+/// Whether `path` (under the briefing's root) is an annotation file that [`load`] reads, by its
+/// place and name alone (it may no longer exist).
+pub fn is_annotation_path(config: &Config, path: &Path) -> bool {
+    let content_dir = config.content_dir();
+    path.starts_with(&content_dir)
+        && matches!(
+            content_kind(&content_dir, path),
+            Some(Kind::AnnotationYaml | Kind::AnnotationMarkdown)
+        )
+}
+
+/// Whether `path` (under the briefing's root) is, by its place and name alone, a content file
+/// that [`load`] reads. Hidden files, editors' temporary files and formats gloss ignores are
+/// not.
+pub fn is_content_path(config: &Config, path: &Path) -> bool {
+    let content_dir = config.content_dir();
+    path.starts_with(&content_dir) && content_kind(&content_dir, path).is_some()
+}
+
+/// Reads and parses the one annotation file at `path` exactly as [`load`] does, adding its
+/// text to `files` (for `gloss serve`, which reloads only the annotation files that changed).
+/// `Ok(None)` when the file is gone; problems with its content are in `diagnostics`, with an
+/// empty list of annotations.
+pub fn load_annotation_file(
+    config: &Config,
+    files: &mut Files,
+    path: &Path,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> anyhow::Result<Option<(FileId, Vec<RawAnnotation>)>> {
+    let kind = if path.extension().is_some_and(|e| e == "md") {
+        Kind::AnnotationMarkdown
+    } else {
+        Kind::AnnotationYaml
+    };
+    let file = match read_text(path) {
+        Ok(text) => SourceFile::new(display_path(config, path), text),
+        Err(ReadProblem::Io(err)) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None);
+        }
+        Err(ReadProblem::Io(err)) => {
+            return Err(err).with_context(|| format!("reading {}", path.display()));
+        }
+        Err(problem) => {
+            let (text, offset, message, help) = problem.describe();
+            let id = files.add(SourceFile::new(display_path(config, path), text));
+            diagnostics.push(
+                Diagnostic::error(Code::InvalidFile, Span::new(id, offset..offset), message)
+                    .with_help(help),
+            );
+            return Ok(Some((id, Vec::new())));
+        }
+    };
+    let id = files.add(file);
+    let annotations = match raw::parse(files, id, kind, diagnostics) {
+        Parsed::Annotations(annotations) => annotations,
+        _ => Vec::new(),
+    };
+    Ok(Some((id, annotations)))
+}
+
 /// Parses `text` as the one annotation file `path` (under `content/annotations/`) exactly as
 /// [`load`] parses a file it has read: a path ending in `.md` as a Markdown annotation (front
 /// matter plus note), anything else as a YAML annotation file.

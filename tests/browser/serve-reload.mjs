@@ -208,7 +208,7 @@ async function main() {
   if (exit.code !== 0) fail(`gloss serve exited with ${exit.code ?? exit.signal} on SIGINT`);
 
   const rebuilds = serverLines
-    .map((line) => / in (\d+) ms/.exec(line)?.[1])
+    .map((line) => / (\d+) ms/.exec(line)?.[1])
     .filter(Boolean)
     .slice(1); // the first is the initial build
   await finish(true, `reload ${reloadMs} ms, overlay ${overlayMs} ms, cleared ${clearMs} ms; ` +
