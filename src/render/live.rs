@@ -51,6 +51,21 @@ enum Route {
     HostFile,
 }
 
+impl Route {
+    /// Whether the file is made by a template of the site theme.
+    fn uses_template(self) -> bool {
+        !matches!(
+            self,
+            Route::ThemeStatic(_)
+                | Route::Static(_)
+                | Route::SyntaxCss
+                | Route::Feed
+                | Route::Export
+                | Route::HostFile
+        )
+    }
+}
+
 /// A briefing's site, made page by page as it is asked for. Build it with the [`Inputs`] it is
 /// then always asked with.
 pub struct LiveSite {
@@ -215,6 +230,19 @@ impl LiveSite {
     /// Every path of the site, in path order.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
         self.routes.keys().map(String::as_str)
+    }
+
+    /// Makes the first file of each kind (the front page, a source, an entity, a theme, the
+    /// annotation index, ...) and drops them: a template that fails at run time fails here,
+    /// when the site is loaded, instead of on some later request.
+    pub fn try_each_kind(&self, inputs: Inputs<'_, '_>) -> anyhow::Result<()> {
+        let mut tried = std::collections::HashSet::new();
+        for (path, route) in &self.routes {
+            if route.uses_template() && tried.insert(std::mem::discriminant(route)) {
+                self.file(inputs, path)?;
+            }
+        }
+        Ok(())
     }
 
     /// Makes the file at `path`; `None` when the site has none there. `Err` for template

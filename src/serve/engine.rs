@@ -172,6 +172,10 @@ impl Engine {
         let engine = Engine::try_new(loaded, |loaded| -> anyhow::Result<State<'_>> {
             let base = model::base(&loaded.sources);
             let (state, found) = State::link(loaded, base, current, None)?;
+            // New templates are tried on a page of each kind before the site is served.
+            if let Some((briefing, site)) = state.site() {
+                site.try_each_kind(loaded.inputs(briefing))?;
+            }
             outcome = Some(found);
             Ok(state)
         })?;
@@ -587,6 +591,20 @@ mod tests {
         std::fs::rename(root.join("content/sources"), root.join("moved")).expect("move");
         assert!(!engine.takes(&[root.join("content/sources")]));
         assert!(!engine.takes(&[]));
+    }
+
+    #[test]
+    fn a_template_that_fails_on_a_page_fails_the_load() {
+        let dir = seed_copy();
+        let root = dir.path();
+        let template = root.join("themes/default/templates/entity.html");
+        let text = std::fs::read_to_string(&template).expect("read");
+        std::fs::write(&template, format!("{{{{ no_such_value.field }}}}{text}")).expect("write");
+        let error = match Engine::load(root, &Overrides::default()) {
+            Err(error) => format!("{error:#}"),
+            Ok(_) => panic!("the broken template was not noticed"),
+        };
+        assert!(error.contains("entity.html"), "{error}");
     }
 
     #[test]
