@@ -599,12 +599,21 @@ mod tests {
         let root = dir.path();
         let template = root.join("themes/default/templates/entity.html");
         let text = std::fs::read_to_string(&template).expect("read");
-        std::fs::write(&template, format!("{{{{ no_such_value.field }}}}{text}")).expect("write");
+        let broken = text.replacen(
+            "{% block main %}",
+            "{% block main %}{{ no_such_value.field }}",
+            1,
+        );
+        assert_ne!(broken, text);
+        std::fs::write(&template, broken).expect("write");
         let error = match Engine::load(root, &Overrides::default()) {
             Err(error) => format!("{error:#}"),
             Ok(_) => panic!("the broken template was not noticed"),
         };
-        assert!(error.contains("entity.html"), "{error}");
+        assert!(
+            error.contains("rendering template `entity.html`"),
+            "{error}"
+        );
     }
 
     #[test]
