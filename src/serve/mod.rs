@@ -36,7 +36,9 @@ use engine::Engine;
 
 /// How long the watcher waits for a burst of file events to settle before rebuilding: an
 /// editor's save (a temporary file renamed over the old one) takes well under this.
-const DEBOUNCE: Duration = Duration::from_millis(10);
+const DEBOUNCE: Duration = Duration::from_millis(5);
+/// How often the debouncer looks for settled bursts.
+const DEBOUNCE_TICK: Duration = Duration::from_millis(2);
 /// Connections served at once; further ones wait in the listen backlog.
 const MAX_CONNECTIONS: usize = 64;
 /// Largest request head (request line and headers) read; hyper answers 431 beyond it.

@@ -13,7 +13,7 @@ use notify::{EventKind, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, RecommendedCache, new_debouncer};
 use tokio::sync::mpsc;
 
-use super::DEBOUNCE;
+use super::{DEBOUNCE, DEBOUNCE_TICK};
 
 /// The folders under the root whose every file is an input.
 const INPUT_FOLDERS: [&str; 3] = ["content", "themes", "static"];
@@ -39,35 +39,34 @@ impl Watcher {
         changes: mpsc::UnboundedSender<Change>,
     ) -> anyhow::Result<Watcher> {
         let filter_root = root.to_path_buf();
-        let debouncer =
-            new_debouncer(
-                DEBOUNCE,
-                None,
-                move |result: DebounceEventResult| match result {
-                    Ok(events) => {
-                        let events: Vec<_> = events
-                            .into_iter()
-                            .filter(|event| !matches!(event.kind, EventKind::Access(_)))
-                            .collect();
-                        let since = events.iter().map(|event| event.time).min();
-                        let paths: Vec<PathBuf> = events
-                            .into_iter()
-                            .flat_map(|event| event.event.paths)
-                            .filter(|path| is_input(&filter_root, path))
-                            .collect();
-                        if !paths.is_empty() {
-                            let since = since.unwrap_or_else(Instant::now);
-                            let _ = changes.send(Change { paths, since });
-                        }
+        let debouncer = new_debouncer(
+            DEBOUNCE,
+            Some(DEBOUNCE_TICK),
+            move |result: DebounceEventResult| match result {
+                Ok(events) => {
+                    let events: Vec<_> = events
+                        .into_iter()
+                        .filter(|event| !matches!(event.kind, EventKind::Access(_)))
+                        .collect();
+                    let since = events.iter().map(|event| event.time).min();
+                    let paths: Vec<PathBuf> = events
+                        .into_iter()
+                        .flat_map(|event| event.event.paths)
+                        .filter(|path| is_input(&filter_root, path))
+                        .collect();
+                    if !paths.is_empty() {
+                        let since = since.unwrap_or_else(Instant::now);
+                        let _ = changes.send(Change { paths, since });
                     }
-                    Err(errors) => {
-                        for error in errors {
-                            eprintln!("warning: watching for changes: {error}");
-                        }
+                }
+                Err(errors) => {
+                    for error in errors {
+                        eprintln!("warning: watching for changes: {error}");
                     }
-                },
-            )
-            .context("starting the file watcher")?;
+                }
+            },
+        )
+        .context("starting the file watcher")?;
         let mut watcher = Watcher {
             root: root.to_path_buf(),
             debouncer,
