@@ -127,39 +127,36 @@ impl LiveSite {
                 Route::Source(DocId::from_index(index)),
             );
         }
+        // A list on several pages: `page/<n>/` under the list's path for all but the first.
+        let paginated =
+            |live: &mut LiveSite, list: &str, n_pages: usize, route: &dyn Fn(usize) -> Route| {
+                for number in 1..=n_pages {
+                    page(
+                        live,
+                        format!("{}index.html", page_path(list, number)),
+                        route(number),
+                    );
+                }
+            };
         for (index, entity) in briefing.entities.iter().enumerate() {
+            let id = EntityId::from_index(index);
             let n_pages = n_pages(entity.mentions.len(), entity.annotations.len());
             let list = format!("entities/{}/", entity.slug);
-            for number in 1..=n_pages {
-                let id = EntityId::from_index(index);
-                let route = Route::Entity {
-                    id,
-                    number,
-                    n_pages,
-                };
-                page(
-                    self,
-                    format!("{}index.html", page_path(&list, number)),
-                    route,
-                );
-            }
+            paginated(self, &list, n_pages, &|number| Route::Entity {
+                id,
+                number,
+                n_pages,
+            });
         }
         for (index, theme) in briefing.themes.iter().enumerate() {
+            let id = ThemeId::from_index(index);
             let n_pages = n_pages(0, theme.annotations.len());
             let list = format!("themes/{}/", theme.slug);
-            for number in 1..=n_pages {
-                let id = ThemeId::from_index(index);
-                let route = Route::Theme {
-                    id,
-                    number,
-                    n_pages,
-                };
-                page(
-                    self,
-                    format!("{}index.html", page_path(&list, number)),
-                    route,
-                );
-            }
+            paginated(self, &list, n_pages, &|number| Route::Theme {
+                id,
+                number,
+                n_pages,
+            });
         }
         let n_annotation_pages = briefing.annotations.len().div_ceil(ROWS_PER_PAGE).max(1);
         for number in 1..=n_annotation_pages {

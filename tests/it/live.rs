@@ -10,11 +10,12 @@ use gloss::render::{Inputs, compile_templates};
 
 use crate::site_test::{SiteTest, fixtures_dir};
 
-/// Builds the briefing whole, then makes every file again on demand, and compares.
-fn assert_live_matches_build(site: &SiteTest) -> Vec<String> {
-    let root = site.root();
-    let built = gloss::build(root, &Overrides::default()).expect("the pipeline runs");
-    let tree = built.tree.expect("the briefing builds without errors");
+/// Loads and resolves the briefing at `root` as `gloss serve` does, lists its site, and hands
+/// `check` the inputs, the site and the diagnostics so far (with the table they point into).
+fn with_live_site<T>(
+    root: &std::path::Path,
+    check: impl FnOnce(Inputs<'_, '_>, &LiveSite, Diagnostics, &Files) -> T,
+) -> T {
     let mut files = Files::default();
     let mut diagnostics = Diagnostics::default();
     let config = config::load(root, &Overrides::default(), &mut files, &mut diagnostics)
@@ -30,23 +31,33 @@ fn assert_live_matches_build(site: &SiteTest) -> Vec<String> {
         tera: &tera,
     };
     let live = LiveSite::new(inputs).expect("the site is listed");
-    let expected: Vec<&str> = tree
-        .files
-        .keys()
-        .map(String::as_str)
-        .filter(|path| !path.starts_with(BUNDLE_DIR))
-        .collect();
-    assert_eq!(live.paths().collect::<Vec<_>>(), expected);
-    for path in expected {
-        let bytes = live
-            .file(inputs, path)
-            .expect("renders")
-            .expect("is listed");
-        assert!(bytes == tree.files[path], "{path} differs from the build's");
-    }
-    assert_eq!(live.n_pages(), built.site.expect("built").n_pages);
-    assert_eq!(live.file(inputs, "nowhere/index.html").expect("runs"), None);
-    assert!(live.diagnostics(inputs).is_empty());
+    check(inputs, &live, diagnostics, &sources.files)
+}
+
+/// Builds the briefing whole, then makes every file again on demand, and compares.
+fn assert_live_matches_build(site: &SiteTest) -> Vec<String> {
+    let root = site.root();
+    let built = gloss::build(root, &Overrides::default()).expect("the pipeline runs");
+    let tree = built.tree.expect("the briefing builds without errors");
+    with_live_site(root, |inputs, live, _, _| {
+        let expected: Vec<&str> = tree
+            .files
+            .keys()
+            .map(String::as_str)
+            .filter(|path| !path.starts_with(BUNDLE_DIR))
+            .collect();
+        assert_eq!(live.paths().collect::<Vec<_>>(), expected);
+        for path in expected {
+            let bytes = live
+                .file(inputs, path)
+                .expect("renders")
+                .expect("is listed");
+            assert!(bytes == tree.files[path], "{path} differs from the build's");
+        }
+        assert_eq!(live.n_pages(), built.site.expect("built").n_pages);
+        assert_eq!(live.file(inputs, "nowhere/index.html").expect("runs"), None);
+        assert!(live.diagnostics(inputs).is_empty());
+    });
     tree.files.into_keys().collect()
 }
 
@@ -156,27 +167,14 @@ fn broken_internal_links_are_found_as_the_build_finds_them() {
             link.is_some(),
             "{place}: {expected:?}"
         );
-        let mut files = Files::default();
-        let mut diagnostics = Diagnostics::default();
-        let config = config::load(root, &Overrides::default(), &mut files, &mut diagnostics)
-            .expect("site.toml is read")
-            .expect("site.toml is valid");
-        let sources = gloss::source::load(&config, files, &mut diagnostics).expect("loads");
-        let briefing = gloss::model::build(&sources, &mut diagnostics);
-        let tera = compile_templates(&sources.site_theme).expect("templates compile");
-        let inputs = Inputs {
-            config: &config,
-            sources: &sources,
-            briefing: &briefing,
-            tera: &tera,
-        };
-        let live = LiveSite::new(inputs).expect("the site is listed");
-        diagnostics.extend(live.diagnostics(inputs));
-        let found: Vec<String> = diagnostics
-            .sorted(&sources.files)
-            .into_iter()
-            .map(|d| gloss::diagnostics::render_short(d, &sources.files))
-            .collect();
+        let found = with_live_site(root, |inputs, live, mut diagnostics, files| {
+            diagnostics.extend(live.diagnostics(inputs));
+            diagnostics
+                .sorted(files)
+                .into_iter()
+                .map(|d| gloss::diagnostics::render_short(d, files))
+                .collect::<Vec<String>>()
+        });
         assert_eq!(found, expected, "{place}");
     }
 }
