@@ -312,16 +312,40 @@ pub fn escape_html(text: &str) -> String {
 }
 
 pub fn escape_html_into(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let _ = for_each_escaped_run(text, |run| {
+        out.push_str(run);
+        Ok(())
+    });
+}
+
+/// Templates' autoescaping (set by `compile_templates`): the same bytes as tera's own escaping,
+/// written a run at a time rather than a byte at a time, which made it a tenth of the render.
+pub fn escape_html_to(text: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    for_each_escaped_run(text, |run| out.write_all(run.as_bytes()))
+}
+
+/// Calls `put` with `text` escaped for HTML, in pieces: runs of text that need no escaping and
+/// the entities of the five characters that do (`&`, `<`, `>`, `"` and `'`).
+fn for_each_escaped_run(
+    text: &str,
+    mut put: impl FnMut(&str) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut start = 0;
+    for (index, byte) in text.bytes().enumerate() {
+        let entity = match byte {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        // The escaped characters are ASCII, so `index` is a character boundary.
+        put(&text[start..index])?;
+        put(entity)?;
+        start = index + 1;
     }
+    put(&text[start..])
 }
 
 #[cfg(test)]
@@ -397,5 +421,24 @@ mod tests {
             !out.to_ascii_lowercase().contains("href=\"javascript:"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn escaping_for_templates_writes_the_bytes_tera_would() {
+        for text in [
+            "",
+            "plain",
+            "<a href=\"x\">Tom & Jerry's</a>",
+            "&&''\"\"<<>>",
+            "café — «ünïcode» & ‘quotes’ <b>",
+            "ends with &",
+        ] {
+            let mut ours = Vec::new();
+            escape_html_to(text, &mut ours).expect("writing to a Vec");
+            let mut teras = Vec::new();
+            tera::escape_html(text, &mut teras).expect("writing to a Vec");
+            assert_eq!(ours, teras, "{text}");
+            assert_eq!(escape_html(text).as_bytes(), teras, "{text}");
+        }
     }
 }

@@ -118,6 +118,7 @@ impl SizeHints {
 /// Compiles the site theme's templates once.
 pub fn compile_templates(site_theme: &SiteTheme) -> anyhow::Result<tera::Tera> {
     let mut tera = tera::Tera::new();
+    tera.set_escape_fn(markdown::escape_html_to);
     tera.add_raw_templates(
         site_theme
             .templates
