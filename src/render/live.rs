@@ -86,7 +86,7 @@ impl LiveSite {
         let briefing = inputs.briefing;
         let mut live = LiveSite {
             site_index: OnceLock::new(),
-            views: Views::new(briefing.annotations.len()),
+            views: Views::kept(briefing.annotations.len()),
             routes: BTreeMap::new(),
             pages: Vec::new(),
             highlighted: false,

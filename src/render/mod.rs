@@ -14,6 +14,7 @@ mod site_files;
 mod text_fragment;
 pub mod views;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
@@ -231,23 +232,30 @@ pub fn render_site(
         briefing,
         tera: &tera,
     };
-    let views = Views::new(briefing.annotations.len());
-    let renderer = inputs.renderer(&site_index, &views);
-    let (notes, note_diagnostics) = renderer.render_notes();
+    // Notes are rendered before any view is made (and read no view).
+    let (notes, note_diagnostics) = inputs.renderer(&site_index, &Views::kept(0)).render_notes();
     let mut rendering = if sink.keeps_bytes() {
-        renderer.make_views(notes)?;
         let emitter = Emitter::new(sink);
+        let views = Views::kept(0);
+        // The search index first: it takes the most memory of any step, and takes it while
+        // the memory freed after the model is still free rather than taken by the pages'.
+        let deferred_search = inputs
+            .renderer(&site_index, &views)
+            .add_search_index(&emitter, search_index)?;
+        let views = Views::per_page(notes);
+        let renderer = inputs.renderer(&site_index, &views);
         let (diagnostics, site) = renderer.render_pages(&emitter)?;
-        // The annotation views serve the pages only: they are dropped before the search index
-        // and the export are made, so that the two never take memory at the same time.
+        // The notes serve the pages only: they are dropped before the export is made.
         drop(renderer);
         drop(views);
-        let views = Views::new(briefing.annotations.len());
+        let views = Views::kept(0);
         let renderer = inputs.renderer(&site_index, &views);
-        renderer.render_files(emitter, &site, diagnostics, search_index)?
+        renderer.render_files(emitter, &site, diagnostics, deferred_search)?
     } else {
         // Nothing is kept (`gloss check`): only what can report a problem runs, the
         // templates do not.
+        let views = Views::kept(briefing.annotations.len());
+        let renderer = inputs.renderer(&site_index, &views);
         Rendering {
             n_pages: renderer.count_pages(),
             diagnostics: renderer.link_diagnostics(),
@@ -320,18 +328,33 @@ impl<'r, 'a> Inputs<'r, 'a> {
 }
 
 /// Each annotation as pages show it (an [`AnnotationView`] as a template value), by annotation
-/// index: made once, when a page first needs it (or all at once, in parallel, by
-/// `render_site`), and shared by every page that lists it.
+/// index. Kept views (`serve`) are made when a page first needs one and shared by every page
+/// that lists it. A build makes a view for each page that shows it and drops it with the page:
+/// the views of all annotations held at once took 200 MiB at 80,000 annotations, and making
+/// one again costs less than a tenth of rendering the card it fills.
 pub(crate) struct Views {
     shared: OnceLock<SharedRefs>,
-    values: Vec<OnceLock<tera::Value>>,
+    kept: Vec<OnceLock<tera::Value>>,
+    /// Per page: each annotation's note, rendered once (`render_notes`).
+    notes: Option<Vec<Option<String>>>,
 }
 
 impl Views {
-    pub(crate) fn new(n_annotations: usize) -> Views {
+    /// Views kept once made, for `n_annotations` annotations.
+    pub(crate) fn kept(n_annotations: usize) -> Views {
         Views {
             shared: OnceLock::new(),
-            values: (0..n_annotations).map(|_| OnceLock::new()).collect(),
+            kept: (0..n_annotations).map(|_| OnceLock::new()).collect(),
+            notes: None,
+        }
+    }
+
+    /// Views made for each page, from the notes rendered once, by annotation index.
+    fn per_page(notes: Vec<Option<String>>) -> Views {
+        Views {
+            shared: OnceLock::new(),
+            kept: Vec::new(),
+            notes: Some(notes),
         }
     }
 }
@@ -453,11 +476,11 @@ impl Renderer<'_, '_> {
         emitter: Emitter<'_>,
         site: &SiteView,
         diagnostics: Vec<Diagnostic>,
-        search_index: crate::SearchIndex,
+        deferred_search: Option<Vec<search::SearchRecord>>,
     ) -> anyhow::Result<Rendering> {
         let sink = emitter.sink;
 
-        let deferred_search = self.add_search(site, &emitter, search_index)?;
+        self.add_search_page(site, &emitter)?;
         // The feed and the export report nothing: made only when they are kept.
         if sink.keeps_bytes() {
             emitter.file("atom.xml", self.feed(&site.title).into_bytes())?;
@@ -684,12 +707,21 @@ impl Renderer<'_, '_> {
         (notes, diagnostics)
     }
 
-    /// An annotation as every page shows it: made the first time a page asks for it (unless
-    /// [`Self::make_views`] made them all) and shared from then on.
+    /// An annotation as every page shows it: made for this page from its rendered note
+    /// ([`Views::per_page`]), or made the first time a page asks for it and shared from then on.
     fn annotation_view(&self, id: AnnotationId) -> anyhow::Result<AnnotationRef<'_>> {
-        let slot = &self.views.values[id.index()];
+        if let Some(notes) = &self.views.notes {
+            let note_html = notes[id.index()].clone();
+            let view = self.make_view(id, note_html, self.shared_refs()?);
+            return Ok(AnnotationRef {
+                value: Cow::Owned(template_value(&view)?),
+            });
+        }
+        let slot = &self.views.kept[id.index()];
         if let Some(value) = slot.get() {
-            return Ok(AnnotationRef { value });
+            return Ok(AnnotationRef {
+                value: Cow::Borrowed(value),
+            });
         }
         let annotation = self.briefing.annotation(id);
         // Broken links in notes are reported by `render_notes`, which every build runs.
@@ -700,7 +732,7 @@ impl Renderer<'_, '_> {
             .map(|note| self.markdown(&note.value, note.span, &mut reported_elsewhere));
         let value = template_value(&self.make_view(id, note_html, self.shared_refs()?))?;
         Ok(AnnotationRef {
-            value: slot.get_or_init(|| value),
+            value: Cow::Borrowed(slot.get_or_init(|| value)),
         })
     }
 
@@ -711,25 +743,6 @@ impl Renderer<'_, '_> {
         }
         let shared = self.make_shared_refs()?;
         Ok(self.views.shared.get_or_init(|| shared))
-    }
-
-    /// Every annotation's view and its template value, in parallel, with its note rendered
-    /// (`notes`).
-    fn make_views(&self, notes: Vec<Option<String>>) -> anyhow::Result<()> {
-        let shared = self.shared_refs()?;
-        notes
-            .into_par_iter()
-            .zip(self.views.values.par_iter())
-            .enumerate()
-            .try_for_each(|(index, (note_html, slot))| {
-                let value = template_value(&self.make_view(
-                    AnnotationId::from_index(index),
-                    note_html,
-                    shared,
-                ))?;
-                let _ = slot.set(value);
-                Ok(())
-            })
     }
 
     fn make_shared_refs(&self) -> anyhow::Result<SharedRefs> {
@@ -813,7 +826,7 @@ impl Renderer<'_, '_> {
                 "note.html",
                 &NoteContext {
                     site,
-                    annotation: *view,
+                    annotation: view.clone(),
                 },
             )?;
             // Templates write only text, so this never fails; the check is cheap on a note.

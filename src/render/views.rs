@@ -117,11 +117,11 @@ pub struct AnnotationView<'s> {
     pub original_url: Option<String>,
 }
 
-/// An [`AnnotationView`] as pages list it: its template value, made once per build and shared
-/// by every page that shows the annotation (it serialises as the view).
-#[derive(Clone, Copy, Debug)]
+/// An [`AnnotationView`] as pages list it: its template value (it serialises as the view),
+/// either shared by every page that shows the annotation or made for this page alone.
+#[derive(Clone, Debug)]
 pub struct AnnotationRef<'v> {
-    pub value: &'v tera::Value,
+    pub value: std::borrow::Cow<'v, tera::Value>,
 }
 
 impl Serialize for AnnotationRef<'_> {
