@@ -1314,22 +1314,75 @@ fn display_date(date: jiff::civil::Date) -> String {
     )
 }
 
+/// `text` with each run of whitespace made one space (at its ends too). The text between the
+/// runs is copied a run at a time: this is done for every annotation on every page that shows
+/// it.
 fn flatten_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    // Where the run of text being copied started, if in one; whether a space is owed.
+    let mut word_start = None;
     let mut space = false;
-    for c in text.chars() {
+    for (index, c) in text.char_indices() {
         if c.is_whitespace() {
+            if let Some(start) = word_start.take() {
+                out.push_str(&text[start..index]);
+            }
             space = true;
-        } else {
+        } else if word_start.is_none() {
             if space {
                 out.push(' ');
+                space = false;
             }
-            space = false;
-            out.push(c);
+            word_start = Some(index);
         }
+    }
+    if let Some(start) = word_start {
+        out.push_str(&text[start..]);
     }
     if space {
         out.push(' ');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flatten_whitespace;
+    use proptest::prelude::*;
+
+    /// The definition: one char at a time.
+    fn flattened_char_by_char(text: &str) -> String {
+        let mut out = String::new();
+        let mut space = false;
+        for c in text.chars() {
+            if c.is_whitespace() {
+                space = true;
+            } else {
+                if space {
+                    out.push(' ');
+                }
+                space = false;
+                out.push(c);
+            }
+        }
+        if space {
+            out.push(' ');
+        }
+        out
+    }
+
+    #[test]
+    fn whitespace_runs_become_one_space() {
+        assert_eq!(flatten_whitespace("  a\n\tb  c "), " a b c ");
+        assert_eq!(flatten_whitespace("a\u{a0}\u{2003}é"), "a é");
+        assert_eq!(flatten_whitespace(""), "");
+        assert_eq!(flatten_whitespace("\n"), " ");
+    }
+
+    proptest! {
+        #[test]
+        fn flattening_agrees_with_its_definition(text in "[a é\\n\\t\u{a0}\u{2003}\u{3000}x—]{0,40}") {
+            prop_assert_eq!(flatten_whitespace(&text), flattened_char_by_char(&text));
+        }
+    }
 }
