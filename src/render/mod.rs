@@ -232,36 +232,41 @@ pub fn render_site(
         briefing,
         tera: &tera,
     };
-    // Notes are rendered before any view is made (and read no view).
-    let (notes, note_diagnostics) = inputs.renderer(&site_index, &Views::kept(0)).render_notes();
-    let mut rendering = if sink.keeps_bytes() {
-        let emitter = Emitter::new(sink);
-        let views = Views::kept(0);
-        // The search index first: it takes the most memory of any step, and takes it while
-        // the memory freed after the model is still free rather than taken by the pages'.
-        let deferred_search = inputs
-            .renderer(&site_index, &views)
-            .add_search_index(&emitter, search_index)?;
-        let views = Views::per_page(notes);
-        let renderer = inputs.renderer(&site_index, &views);
-        let (diagnostics, site) = renderer.render_pages(&emitter)?;
-        // The notes serve the pages only: they are dropped before the export is made.
-        drop(renderer);
-        drop(views);
-        let views = Views::kept(0);
-        let renderer = inputs.renderer(&site_index, &views);
-        renderer.render_files(emitter, &site, diagnostics, deferred_search)?
-    } else {
+    let no_views = Views::kept(0);
+    // Notes are rendered once, before any view is made (and read no view).
+    let render_notes = || inputs.renderer(&site_index, &no_views).render_notes();
+    if !sink.keeps_bytes() {
         // Nothing is kept (`gloss check`): only what can report a problem runs, the
         // templates do not.
         let views = Views::kept(briefing.annotations.len());
         let renderer = inputs.renderer(&site_index, &views);
-        Rendering {
+        let mut diagnostics = renderer.link_diagnostics();
+        diagnostics.extend(render_notes().1);
+        return Ok(Rendering {
             n_pages: renderer.count_pages(),
-            diagnostics: renderer.link_diagnostics(),
+            diagnostics,
             deferred_search: None,
-        }
-    };
+        });
+    }
+    let emitter = Emitter::new(sink);
+    // The search index first: it takes the most memory of any step, and takes it while the
+    // memory freed after the model is still free, before the notes and the pages take any.
+    let deferred_search = inputs
+        .renderer(&site_index, &no_views)
+        .add_search_index(&emitter, search_index)?;
+    let (notes, note_diagnostics) = render_notes();
+    let views = Views::per_page(notes);
+    let renderer = inputs.renderer(&site_index, &views);
+    let (diagnostics, site) = renderer.render_pages(&emitter)?;
+    // The notes serve the pages only: they are dropped before the export is made.
+    drop(renderer);
+    drop(views);
+    let mut rendering = inputs.renderer(&site_index, &no_views).render_files(
+        emitter,
+        &site,
+        diagnostics,
+        deferred_search,
+    )?;
     rendering.diagnostics.extend(note_diagnostics);
     Ok(rendering)
 }
