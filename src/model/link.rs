@@ -797,54 +797,20 @@ fn annotation(
         None => default_annotation_id(&doc.slug, &doc.reader.text[range.clone()]),
     };
 
-    let mut entities = Vec::new();
-    for slug in &raw.entities {
-        match kept.entity_slugs.get(slug.value.trim()) {
-            Some(&entity) if !entities.contains(&entity) => entities.push(entity),
-            Some(_) => {}
-            None if kept.unloaded.entities.contains(slug.value.trim()) => {}
-            None => {
-                let mut known: Vec<&str> = kept.entity_slugs.keys().map(String::as_str).collect();
-                known.sort_unstable();
-                diagnostics.push(
-                    Diagnostic::error(
-                        Code::UnknownEntity,
-                        slug.span,
-                        format!("no entity has the slug `{}`", slug.value),
-                    )
-                    .with_help(suggestion_help(
-                        slug.value.trim(),
-                        &known,
-                        "entities",
-                    )),
-                );
-            }
-        }
-    }
-    let mut themes = Vec::new();
-    for slug in &raw.themes {
-        match kept.theme_slugs.get(slug.value.trim()) {
-            Some(&theme) if !themes.contains(&theme) => themes.push(theme),
-            Some(_) => {}
-            None if kept.unloaded.themes.contains(slug.value.trim()) => {}
-            None => {
-                let mut known: Vec<&str> = kept.theme_slugs.keys().map(String::as_str).collect();
-                known.sort_unstable();
-                diagnostics.push(
-                    Diagnostic::error(
-                        Code::UnknownTheme,
-                        slug.span,
-                        format!("no theme has the slug `{}`", slug.value),
-                    )
-                    .with_help(suggestion_help(
-                        slug.value.trim(),
-                        &known,
-                        "themes",
-                    )),
-                );
-            }
-        }
-    }
+    let entities = tags(
+        &raw.entities,
+        &kept.entity_slugs,
+        &kept.unloaded.entities,
+        (Code::UnknownEntity, "entity", "entities"),
+        diagnostics,
+    );
+    let themes = tags(
+        &raw.themes,
+        &kept.theme_slugs,
+        &kept.unloaded.themes,
+        (Code::UnknownTheme, "theme", "themes"),
+        diagnostics,
+    );
     let kind = match &raw.kind {
         Some(text) => parse_choice(
             text,
@@ -1044,4 +1010,41 @@ fn untagged_mentions(
         )
         .with_help(format!("add {} to `entities`", slugs.join(", "))),
     )
+}
+
+/// The entities or themes an annotation is tagged with, each once, in the order given: a slug
+/// that names none is an error (with the nearest slugs as help), unless its file failed to load.
+/// `unknown` is the error's code and the singular and plural of what the slugs name.
+fn tags<Id: Copy + PartialEq>(
+    slugs: &[crate::source::Text],
+    by_slug: &FastMap<String, Id>,
+    unloaded: &BTreeSet<String>,
+    (code, singular, plural): (Code, &str, &str),
+    diagnostics: &mut Diagnostics,
+) -> Vec<Id> {
+    let mut ids = Vec::new();
+    for slug in slugs {
+        match by_slug.get(slug.value.trim()) {
+            Some(&id) if !ids.contains(&id) => ids.push(id),
+            Some(_) => {}
+            None if unloaded.contains(slug.value.trim()) => {}
+            None => {
+                let mut known: Vec<&str> = by_slug.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                diagnostics.push(
+                    Diagnostic::error(
+                        code,
+                        slug.span,
+                        format!("no {singular} has the slug `{}`", slug.value),
+                    )
+                    .with_help(suggestion_help(
+                        slug.value.trim(),
+                        &known,
+                        plural,
+                    )),
+                );
+            }
+        }
+    }
+    ids
 }

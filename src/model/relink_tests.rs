@@ -212,6 +212,23 @@ impl Edit {
         files
     }
 
+    /// Links the sources before the edit, then the edited annotations into what that left, as
+    /// `gloss serve` does after a save.
+    fn relink_after_saving(&self) -> (Briefing<'_>, Vec<Diagnostic>) {
+        let (first, _) = relink(
+            base(&self.before),
+            &self.before.files,
+            &self.before.annotations,
+            &self.before_diagnostics,
+        );
+        relink(
+            first.into_base(),
+            &self.files(),
+            &self.after.annotations,
+            &self.after_diagnostics,
+        )
+    }
+
     fn n_annotations_of(sources: &SourceSet, file: FileId) -> usize {
         sources
             .annotations
@@ -235,19 +252,7 @@ fn an_edited_file_is_anchored_again_and_the_others_come_from_the_cache() {
     let (unedited, _) = fresh(&edit.before, &edit.before_diagnostics);
     assert_ne!(expected, unedited, "the edit changes the briefing");
 
-    let (first, _) = relink(
-        base(&edit.before),
-        &edit.before.files,
-        &edit.before.annotations,
-        &edit.before_diagnostics,
-    );
-    let files = edit.files();
-    let (relinked, diagnostics) = relink(
-        first.into_base(),
-        &files,
-        &edit.after.annotations,
-        &edit.after_diagnostics,
-    );
+    let (relinked, diagnostics) = edit.relink_after_saving();
     assert_eq!(arenas(&relinked), expected);
     assert_eq!(diagnostics, expected_diagnostics);
     let n_edited = Edit::n_annotations_of(&edit.after, edit.file);
@@ -295,19 +300,8 @@ fn check_duplicate_id(name: &str, id: &str, taken_id: &str) {
             .any(|d| d.code == crate::diagnostics::Code::DuplicateId),
         "the edit makes a duplicate id"
     );
-    let (first, _) = relink(
-        base(&edit.before),
-        &edit.before.files,
-        &edit.before.annotations,
-        &edit.before_diagnostics,
-    );
+    let (duplicated, diagnostics) = edit.relink_after_saving();
     let files = edit.files();
-    let (duplicated, diagnostics) = relink(
-        first.into_base(),
-        &files,
-        &edit.after.annotations,
-        &edit.after_diagnostics,
-    );
     assert_eq!(arenas(&duplicated), expected);
     assert_eq!(diagnostics, expected_diagnostics);
 
