@@ -223,6 +223,9 @@ fn print_timings(result: &BuildResult) {
         ms(t.render),
         peak(t.peak_memory[2])
     );
+    for (step, time) in &t.render_steps {
+        eprintln!("  {step:<33}{}", ms(*time));
+    }
     if let Some(written) = &result.written {
         eprintln!(
             "  write (during render, all threads){}",

@@ -71,6 +71,8 @@ pub struct Timings {
     pub anchor: Duration,
     /// Rendering, with the files written as they are made.
     pub render: Duration,
+    /// The steps of `render`, in order (none for `check`).
+    pub render_steps: Vec<(&'static str, Duration)>,
     /// Swapping the new site in for the old one.
     pub commit: Duration,
     /// The process's peak resident memory at the end of load, model and render, in bytes,
@@ -165,6 +167,7 @@ pub fn build_with(
         };
         let rendering = render::render_site(&config, &sources, &briefing, search_index, sink)?;
         timings.render = stage.elapsed();
+        timings.render_steps = rendering.steps;
         timings.peak_memory[2] = peak_memory();
         diagnostics.extend(rendering.diagnostics);
         deferred_search = rendering.deferred_search;

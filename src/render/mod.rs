@@ -150,6 +150,8 @@ pub struct Rendering {
     pub n_pages: usize,
     pub diagnostics: Vec<Diagnostic>,
     pub deferred_search: Option<Vec<search::SearchRecord>>,
+    /// How long each step of the render took, in order, for `build --timings`.
+    pub steps: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Hands rendered files to the [`Sink`] and remembers the pages, for the sitemap.
@@ -246,18 +248,22 @@ pub fn render_site(
             n_pages: renderer.count_pages(),
             diagnostics,
             deferred_search: None,
+            steps: Vec::new(),
         });
     }
     let emitter = Emitter::new(sink);
+    let mut steps = Steps::default();
     // The search index first: it takes the most memory of any step, and takes it while the
     // memory freed after the model is still free, before the notes and the pages take any.
     let deferred_search = inputs
         .renderer(&site_index, &no_views)
         .add_search_index(&emitter, search_index)?;
+    steps.end("search index");
     let (notes, note_diagnostics) = render_notes();
+    steps.end("notes");
     let views = Views::per_page(notes);
     let renderer = inputs.renderer(&site_index, &views);
-    let (diagnostics, site) = renderer.render_pages(&emitter)?;
+    let (diagnostics, site) = renderer.render_pages(&emitter, &mut steps)?;
     // The notes serve the pages only: they are dropped before the export is made.
     drop(renderer);
     drop(views);
@@ -267,8 +273,33 @@ pub fn render_site(
         diagnostics,
         deferred_search,
     )?;
+    steps.end("feed, export, sitemap");
     rendering.diagnostics.extend(note_diagnostics);
+    rendering.steps = steps.done;
     Ok(rendering)
+}
+
+/// The steps of a render timed so far: each ends where the next begins.
+struct Steps {
+    done: Vec<(&'static str, std::time::Duration)>,
+    since: std::time::Instant,
+}
+
+impl Default for Steps {
+    fn default() -> Self {
+        Steps {
+            done: Vec::new(),
+            since: std::time::Instant::now(),
+        }
+    }
+}
+
+impl Steps {
+    fn end(&mut self, step: &'static str) {
+        let now = std::time::Instant::now();
+        self.done.push((step, now - self.since));
+        self.since = now;
+    }
 }
 
 /// Every page and fragment an `@/` link may point at.
@@ -342,6 +373,10 @@ pub(crate) struct Views {
     kept: Vec<OnceLock<tera::Value>>,
     /// Per page: each annotation's note, rendered once (`render_notes`).
     notes: Option<Vec<Option<String>>>,
+    /// Each theme's summary (a [`ThemeSummaryView`]), by theme index, made once for all the
+    /// pages of the theme: it lists every source of the theme, so a list of `n` pages that
+    /// made it for each page would take time in `n²`.
+    theme_summaries: OnceLock<Vec<OnceLock<tera::Value>>>,
 }
 
 impl Views {
@@ -351,6 +386,7 @@ impl Views {
             shared: OnceLock::new(),
             kept: (0..n_annotations).map(|_| OnceLock::new()).collect(),
             notes: None,
+            theme_summaries: OnceLock::new(),
         }
     }
 
@@ -360,6 +396,7 @@ impl Views {
             shared: OnceLock::new(),
             kept: Vec::new(),
             notes: Some(notes),
+            theme_summaries: OnceLock::new(),
         }
     }
 }
@@ -399,7 +436,11 @@ struct Rendered {
 impl Renderer<'_, '_> {
     /// Renders every page and copies the static files into `emitter`; returns the problems
     /// found and the site's template value.
-    fn render_pages(&self, emitter: &Emitter<'_>) -> anyhow::Result<(Vec<Diagnostic>, SiteView)> {
+    fn render_pages(
+        &self,
+        emitter: &Emitter<'_>,
+        steps: &mut Steps,
+    ) -> anyhow::Result<(Vec<Diagnostic>, SiteView)> {
         let briefing = self.briefing;
         let site = self.site(false);
         // Each page goes to the sink as soon as it is made: the site is never held whole.
@@ -419,6 +460,7 @@ impl Renderer<'_, '_> {
             .into_iter()
             .flatten()
             .collect();
+        steps.end("source pages");
         let highlighted = highlighted.into_inner();
         let site = self.site(highlighted);
         // A list page with many pages renders them in parallel too: `(list, page number)`.
@@ -435,6 +477,7 @@ impl Renderer<'_, '_> {
             entity_pages.collect::<Vec<_>>().into_par_iter(),
             |(id, number, n_pages)| self.entity_page(id, number, n_pages, &site),
         )?;
+        steps.end("entity pages");
         let theme_pages = briefing
             .themes
             .iter()
@@ -448,12 +491,14 @@ impl Renderer<'_, '_> {
             theme_pages.collect::<Vec<_>>().into_par_iter(),
             |(id, number, n_pages)| self.theme_page(id, number, n_pages, &site),
         )?;
+        steps.end("theme pages");
         let n_annotation_pages = briefing.annotations.len().div_ceil(ROWS_PER_PAGE).max(1);
         emitter.all(
             &mut diagnostics,
             (1..=n_annotation_pages).into_par_iter(),
             |number| self.annotations_page(number, n_annotation_pages, &site),
         )?;
+        steps.end("annotation index pages");
         for page in [
             self.index_page(&site)?,
             self.entities_page(&site)?,
@@ -462,7 +507,7 @@ impl Renderer<'_, '_> {
         ] {
             diagnostics.extend(emitter.page(page)?);
         }
-
+        steps.end("front page, indexes, 404");
         for file in &self.sources.site_theme.static_files {
             emitter.file(&file.output_path, file.bytes.clone())?;
         }
@@ -513,6 +558,7 @@ impl Renderer<'_, '_> {
             n_pages: pages.len(),
             diagnostics,
             deferred_search,
+            steps: Vec::new(),
         })
     }
 
@@ -1000,6 +1046,28 @@ impl Renderer<'_, '_> {
         }
     }
 
+    /// The summary of theme `id` as a template value, made once (see [`Views`]). The
+    /// problems its description has go to the page that made it.
+    fn shared_theme_summary(
+        &self,
+        id: ThemeId,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> anyhow::Result<&tera::Value> {
+        let slots = self.views.theme_summaries.get_or_init(|| {
+            (0..self.briefing.themes.len())
+                .map(|_| OnceLock::new())
+                .collect()
+        });
+        let slot = &slots[id.index()];
+        if let Some(value) = slot.get() {
+            return Ok(value);
+        }
+        // Two pages may both make it; the first kept wins, and the same problems are reported
+        // once (diagnostics are deduplicated).
+        let value = template_value(&self.theme_summary(id, diagnostics))?;
+        Ok(slot.get_or_init(|| value))
+    }
+
     fn grouped(
         &self,
         annotations: &[AnnotationId],
@@ -1033,7 +1101,7 @@ impl Renderer<'_, '_> {
         let briefing = self.briefing;
         let theme = briefing.theme(id);
         let mut diagnostics = Vec::new();
-        let summary = self.theme_summary(id, &mut diagnostics);
+        let summary = self.shared_theme_summary(id, &mut diagnostics)?;
         let groups = self.grouped(page_slice(&theme.annotations, number, CARDS_PER_PAGE))?;
         // The rail of entities is the theme's, over all its pages: shown on the first only.
         let mut entity_counts: BTreeMap<EntityId, usize> = BTreeMap::new();
@@ -1215,11 +1283,17 @@ impl Renderer<'_, '_> {
             n_pages,
             previous_url: (number > 1).then(|| url(number - 1)),
             next_url: (number < n_pages).then(|| url(number + 1)),
-            pages: (1..=n_pages)
-                .map(|n| PageLinkView {
-                    number: n,
-                    url: url(n),
-                    current: n == number,
+            pages: pager(number, n_pages)
+                .into_iter()
+                .scan(0, |previous, n| {
+                    let gap_before = *previous != 0 && n > *previous + 1;
+                    *previous = n;
+                    Some(PageLinkView {
+                        number: n,
+                        url: url(n),
+                        current: n == number,
+                        gap_before,
+                    })
                 })
                 .collect(),
         })
@@ -1248,6 +1322,29 @@ const ROWS_PER_PAGE: usize = 200;
 /// `CARDS_PER_PAGE` of each per page; at least one.
 fn n_pages(n_mentions: usize, n_cards: usize) -> usize {
     n_mentions.max(n_cards).div_ceil(CARDS_PER_PAGE).max(1)
+}
+
+/// Pages on either side of the current one that a pager links to.
+const PAGER_REACH: usize = 2;
+
+/// The page numbers a pager on page `number` of `n_pages` links to, in order: the first, the
+/// last, and those within [`PAGER_REACH`] of `number`. A gap of one page is filled, since its
+/// link takes no more room than the `…` it would leave.
+fn pager(number: usize, n_pages: usize) -> Vec<usize> {
+    let near = number.saturating_sub(PAGER_REACH).max(1)..=(number + PAGER_REACH).min(n_pages);
+    let mut pages: Vec<usize> = Vec::new();
+    for n in std::iter::once(1)
+        .chain(near)
+        .chain(std::iter::once(n_pages))
+    {
+        match pages.last() {
+            Some(&last) if n <= last => continue,
+            Some(&last) if n == last + 2 => pages.push(last + 1),
+            _ => {}
+        }
+        pages.push(n);
+    }
+    pages
 }
 
 /// The `number`-th (from 1) slice of `per_page` items; empty past the end.
@@ -1352,8 +1449,39 @@ fn flatten_whitespace(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::flatten_whitespace;
+    use super::{flatten_whitespace, pager};
     use proptest::prelude::*;
+
+    #[test]
+    fn a_pager_links_the_ends_and_the_pages_near_this_one() {
+        assert_eq!(pager(1, 2), [1, 2]);
+        assert_eq!(pager(1, 400), [1, 2, 3, 400]);
+        assert_eq!(pager(200, 400), [1, 198, 199, 200, 201, 202, 400]);
+        assert_eq!(pager(400, 400), [1, 398, 399, 400]);
+        // A gap of one page shows the page instead.
+        assert_eq!(pager(4, 9), [1, 2, 3, 4, 5, 6, 9]);
+        assert_eq!(pager(6, 9), [1, 4, 5, 6, 7, 8, 9]);
+        assert_eq!(pager(5, 7), [1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    proptest! {
+        /// Every page can reach every other by its pager's links: they are in order, they hold
+        /// the first, the last and this page, and never more than 2 * reach + 5 links (the
+        /// ends, this page, its neighbours and two filled gaps).
+        #[test]
+        fn pager_links_are_ordered_and_few(n_pages in 1usize..500, pick in 0usize..500) {
+            let number = pick % n_pages + 1;
+            let pages = pager(number, n_pages);
+            prop_assert!(pages.windows(2).all(|w| w[0] < w[1]));
+            prop_assert_eq!(pages.first(), Some(&1));
+            prop_assert_eq!(pages.last(), Some(&n_pages));
+            prop_assert!(pages.contains(&number));
+            prop_assert!(pages.len() <= 2 * super::PAGER_REACH + 5);
+            if number < n_pages {
+                prop_assert!(pages.contains(&(number + 1)));
+            }
+        }
+    }
 
     /// The definition: one char at a time.
     fn flattened_char_by_char(text: &str) -> String {

@@ -253,7 +253,8 @@ pub struct AnnotationGroupView<'v> {
 pub struct ThemePage<'v> {
     pub site: SiteView,
     pub page: PageMeta,
-    pub theme: ThemeSummaryView,
+    /// A [`ThemeSummaryView`], made once for all the pages of the theme.
+    pub theme: &'v tera::Value,
     /// This page's slice of the theme's annotations, by source.
     pub groups: Vec<AnnotationGroupView<'v>>,
     pub entities: Vec<EntityRefView>,
@@ -279,7 +280,9 @@ pub struct PaginationView {
     pub n_pages: usize,
     pub previous_url: Option<String>,
     pub next_url: Option<String>,
-    /// Every page, in order.
+    /// The pages a pager links to, in order: the first and the last, this one and the two
+    /// on either side of it (and a page between them where only one is left
+    /// out). A list of 400 pages gives each page at most 9 links, not 400.
     pub pages: Vec<PageLinkView>,
 }
 
@@ -288,6 +291,8 @@ pub struct PageLinkView {
     pub number: usize,
     pub url: String,
     pub current: bool,
+    /// Pages are left out between the link before this one and this one (show `…`).
+    pub gap_before: bool,
 }
 
 #[derive(Clone, Debug, Serialize)]
