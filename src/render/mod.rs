@@ -263,17 +263,22 @@ pub fn render_site(
     steps.end("notes");
     let views = Views::per_page(notes);
     let renderer = inputs.renderer(&site_index, &views);
-    let (diagnostics, site) = renderer.render_pages(&emitter, &mut steps)?;
-    // The notes serve the pages only: they are dropped before the export is made.
+    let extras = inputs.renderer(&site_index, &no_views);
+    // The feed and the export read no view and no page: one thread makes them while the
+    // others make the pages (alone, they would keep all but one core idle).
+    let (pages, beside) = rayon::join(
+        || renderer.render_pages(&emitter, &mut steps),
+        || {
+            let started = std::time::Instant::now();
+            extras.feed_and_export(&emitter).map(|()| started.elapsed())
+        },
+    );
+    let (diagnostics, site) = pages?;
+    steps.beside("feed and export (beside the pages)", beside?);
     drop(renderer);
     drop(views);
-    let mut rendering = inputs.renderer(&site_index, &no_views).render_files(
-        emitter,
-        &site,
-        diagnostics,
-        deferred_search,
-    )?;
-    steps.end("feed, export, sitemap");
+    let mut rendering = extras.render_files(emitter, &site, diagnostics, deferred_search)?;
+    steps.end("search page, sitemap");
     rendering.diagnostics.extend(note_diagnostics);
     rendering.steps = steps.done;
     Ok(rendering)
@@ -295,6 +300,11 @@ impl Default for Steps {
 }
 
 impl Steps {
+    /// A step run beside the others, which took `time`.
+    fn beside(&mut self, step: &'static str, time: std::time::Duration) {
+        self.done.push((step, time));
+    }
+
     fn end(&mut self, step: &'static str) {
         let now = std::time::Instant::now();
         self.done.push((step, now - self.since));
@@ -499,14 +509,16 @@ impl Renderer<'_, '_> {
             |number| self.annotations_page(number, n_annotation_pages, &site),
         )?;
         steps.end("annotation index pages");
-        for page in [
-            self.index_page(&site)?,
-            self.entities_page(&site)?,
-            self.themes_page(&site)?,
-            self.not_found_page(&site)?,
-        ] {
-            diagnostics.extend(emitter.page(page)?);
-        }
+        emitter.all(
+            &mut diagnostics,
+            (0..4).into_par_iter(),
+            |page| match page {
+                0 => self.index_page(&site),
+                1 => self.entities_page(&site),
+                2 => self.themes_page(&site),
+                _ => self.not_found_page(&site),
+            },
+        )?;
         steps.end("front page, indexes, 404");
         for file in &self.sources.site_theme.static_files {
             emitter.file(&file.output_path, file.bytes.clone())?;
@@ -520,7 +532,19 @@ impl Renderer<'_, '_> {
         Ok((diagnostics, site))
     }
 
-    /// After the pages: the search index and page, the feed, the export and the sitemap.
+    /// The feed and the export (`annotations.jsonld`), with a sink that keeps them.
+    fn feed_and_export(&self, emitter: &Emitter<'_>) -> anyhow::Result<()> {
+        if emitter.sink.keeps_bytes() {
+            let title = self.site(false).title;
+            emitter.file("atom.xml", self.feed(&title).into_bytes())?;
+            emitter.file_with("annotations.jsonld", &mut |out| {
+                self.annotation_export(&title, out)
+            })?;
+        }
+        Ok(())
+    }
+
+    /// After the pages, the feed and the export: the search page and the sitemap.
     fn render_files(
         &self,
         emitter: Emitter<'_>,
@@ -531,13 +555,6 @@ impl Renderer<'_, '_> {
         let sink = emitter.sink;
 
         self.add_search_page(site, &emitter)?;
-        // The feed and the export report nothing: made only when they are kept.
-        if sink.keeps_bytes() {
-            emitter.file("atom.xml", self.feed(&site.title).into_bytes())?;
-            emitter.file_with("annotations.jsonld", &mut |out| {
-                self.annotation_export(&site.title, out)
-            })?;
-        }
         let static_paths: BTreeSet<&str> = self
             .sources
             .static_files
