@@ -195,7 +195,7 @@ impl Staging {
         }
         self.committed = true;
         if let Some(old) = old {
-            fs::remove_dir_all(&old).with_context(|| format!("removing {}", old.display()))?;
+            remove_tree(&old).with_context(|| format!("removing {}", old.display()))?;
         }
         Ok(WriteStats {
             n_files: written.len(),
@@ -229,6 +229,37 @@ impl Staging {
                 .is_some_and(|(m, w)| m <= w);
         untouched.then_some(previous)
     }
+}
+
+/// Removes the folder `root` and all it holds, like [`fs::remove_dir_all`], on every core: the
+/// entries two levels down (each source's and entity's folder) are removed in parallel.
+fn remove_tree(root: &Path) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let mut folders = Vec::new();
+    let mut leaves = Vec::new();
+    for entry in fs::read_dir(root)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            for child in fs::read_dir(entry.path())? {
+                leaves.push(child?);
+            }
+            folders.push(entry.path());
+        } else {
+            leaves.push(entry);
+        }
+    }
+    leaves.par_iter().try_for_each(|entry| {
+        // A symbolic link is removed, never followed.
+        if entry.file_type()?.is_dir() {
+            fs::remove_dir_all(entry.path())
+        } else {
+            fs::remove_file(entry.path())
+        }
+    })?;
+    for folder in folders {
+        fs::remove_dir(folder)?;
+    }
+    fs::remove_dir(root)
 }
 
 /// A file's length and content hash (XXH3, 128 bits).
@@ -613,6 +644,43 @@ mod tests {
                 .contains("both a file `sources` and the file `sources/a/index.html`"),
             "{err:#}"
         );
+    }
+
+    #[test]
+    fn the_previous_site_is_removed_whole_and_links_in_it_are_not_followed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = dir.path().join("public");
+        build(
+            &output,
+            &[
+                ("index.html", "v1"),
+                ("sources/a/index.html", "a"),
+                ("sources/a/deeper/x.txt", "x"),
+                ("search-index/terms/0.json", "[]"),
+            ],
+        );
+        // A link someone put into the site to a folder outside it.
+        let outside = dir.path().join("outside");
+        fs::create_dir(&outside).expect("mkdir");
+        fs::write(outside.join("keep.txt"), "keep").expect("write");
+        std::os::unix::fs::symlink(&outside, output.join("sources/linked")).expect("symlink");
+        std::os::unix::fs::symlink(&outside, output.join("linked")).expect("symlink");
+        build(&output, &[("index.html", "v2")]);
+        let mut names: Vec<_> = fs::read_dir(&output)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, [MARKER, "index.html"]);
+        assert_eq!(
+            fs::read_to_string(outside.join("keep.txt")).expect("still there"),
+            "keep"
+        );
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "no old site left beside: {left:?}");
     }
 
     #[test]
