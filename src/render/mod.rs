@@ -1437,6 +1437,15 @@ fn display_date(date: jiff::civil::Date) -> String {
 /// runs is copied a run at a time: this is done for every annotation on every page that shows
 /// it.
 fn flatten_whitespace(text: &str) -> String {
+    // Most passages are ASCII with single spaces only: nothing to flatten.
+    let bytes = text.as_bytes();
+    let other_whitespace = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+    if bytes.is_ascii()
+        && !bytes.iter().any(|&b| other_whitespace(b))
+        && !bytes.windows(2).any(|pair| pair == b"  ")
+    {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     // Where the run of text being copied started, if in one; whether a space is owed.
     let mut word_start = None;
@@ -1532,6 +1541,11 @@ mod tests {
     proptest! {
         #[test]
         fn flattening_agrees_with_its_definition(text in "[a é\\n\\t\u{a0}\u{2003}\u{3000}x—]{0,40}") {
+            prop_assert_eq!(flatten_whitespace(&text), flattened_char_by_char(&text));
+        }
+
+        #[test]
+        fn flattening_ascii_agrees_with_its_definition(text in "[ a.\\t\\n\\r\u{b}\u{c}\u{1c}]{0,40}") {
             prop_assert_eq!(flatten_whitespace(&text), flattened_char_by_char(&text));
         }
     }
