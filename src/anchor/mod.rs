@@ -331,11 +331,13 @@ impl DocIndex {
     /// ends on boundaries of the normalised text.
     fn occurrences(&self, needle: &str) -> Vec<Occurrence> {
         let haystack = self.normalized.text.as_str();
+        // Made once per quote (`str::find` prepares its search again on every call).
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
         let mut occurrences = Vec::new();
         let mut search_from = 0;
         while let Some(found) = haystack
             .get(search_from..)
-            .and_then(|rest| rest.find(needle))
+            .and_then(|rest| finder.find(rest.as_bytes()))
         {
             let start = search_from + found;
             let normalized = start..start + needle.len();
