@@ -6,7 +6,7 @@
 
 use serde::Deserialize;
 
-use super::yaml::{self, Place, Yaml};
+use super::yaml::{self, Place, Plain, Yaml};
 use super::{Body, Kind, Parsed, Text, frontmatter};
 use crate::diagnostics::{Code, Diagnostic, Span, Spanned};
 use crate::files::{FileId, Files};
@@ -545,8 +545,12 @@ fn parse_annotation_yaml(
         offset: 0,
         yaml: text,
     };
-    // The common case, a file without mistakes, parses in one pass. Only a file that fails is
-    // parsed again item by item, so that each mistaken annotation gets its own diagnostic.
+    // The common case, a plain file without mistakes, is read straight from the parser's events.
+    if let Some(annotations) = plain_annotation_file(place) {
+        return Ok(annotations);
+    }
+    // Anything else parses in one pass with serde. Only a file that fails is parsed again item
+    // by item, so that each mistaken annotation gets its own diagnostic.
     let whole_file_mistake = match yaml::parse::<YamlAnnotationFile>(
         place,
         "an annotation file",
@@ -630,6 +634,109 @@ fn top_level_end(text: &str, start: usize) -> usize {
         };
     }
     text.len()
+}
+
+/// An annotation file read from its plain tree ([`yaml::plain_tree`]), when every key is one it
+/// may have and every value has the shape it must have: the same annotations, with the same
+/// places, as serde gives (a test compares them). `None` otherwise: serde then reads the file and
+/// reports what is wrong.
+fn plain_annotation_file(place: Place<'_>) -> Option<Vec<RawAnnotation>> {
+    let Plain::Map(_, entries) = yaml::plain_tree(place)? else {
+        return None;
+    };
+    let (mut source, mut items) = (None, None);
+    for (key, value) in entries {
+        match (key.value.as_str(), value) {
+            ("source", Plain::Text(text)) => source = Some(text),
+            ("annotations", Plain::List(_, list)) => items = Some(list),
+            _ => return None,
+        }
+    }
+    let source = source?;
+    items?
+        .into_iter()
+        .map(|item| plain_annotation(place, &source, item))
+        .collect()
+}
+
+fn plain_annotation(place: Place<'_>, source: &Text, item: Plain) -> Option<RawAnnotation> {
+    let Plain::Map(span, entries) = item else {
+        return None;
+    };
+    let text = |value: Plain| match value {
+        Plain::Text(text) => Some(text),
+        _ => None,
+    };
+    let texts = |value: Plain| match value {
+        Plain::List(_, items) => items.into_iter().map(text).collect::<Option<Vec<_>>>(),
+        _ => None,
+    };
+    let mut quote = None;
+    let mut raw = RawAnnotation {
+        file: place.file,
+        span: Span::new(place.file, span.start..span.start),
+        source: source.clone(),
+        quote: Spanned::new(String::new(), span),
+        prefix: None,
+        suffix: None,
+        id: None,
+        note: None,
+        entities: Vec::new(),
+        themes: Vec::new(),
+        kind: None,
+        status: None,
+        author: None,
+        date: None,
+        links: Vec::new(),
+    };
+    for (key, value) in entries {
+        match key.value.as_str() {
+            "quote" => quote = Some(text(value)?),
+            "prefix" => raw.prefix = Some(text(value)?),
+            "suffix" => raw.suffix = Some(text(value)?),
+            "id" => raw.id = Some(text(value)?),
+            "note" => raw.note = Some(text(value)?),
+            "entities" => raw.entities = texts(value)?,
+            "themes" => raw.themes = texts(value)?,
+            "kind" => raw.kind = Some(text(value)?),
+            "status" => raw.status = Some(text(value)?),
+            "author" => raw.author = Some(text(value)?),
+            "date" => raw.date = Some(text(value)?),
+            "links" => raw.links = plain_links(value)?,
+            _ => return None,
+        }
+    }
+    raw.quote = quote?;
+    Some(raw)
+}
+
+fn plain_links(value: Plain) -> Option<Vec<RawLink>> {
+    let Plain::List(_, items) = value else {
+        return None;
+    };
+    items
+        .into_iter()
+        .map(|item| {
+            let Plain::Map(_, entries) = item else {
+                return None;
+            };
+            let (mut title, mut url) = (None, None);
+            for (key, value) in entries {
+                let Plain::Text(text) = value else {
+                    return None;
+                };
+                match key.value.as_str() {
+                    "title" => title = Some(text),
+                    "url" => url = Some(text),
+                    _ => return None,
+                }
+            }
+            Some(RawLink {
+                title: title?,
+                url: url?,
+            })
+        })
+        .collect()
 }
 
 fn raw_annotation(
@@ -719,4 +826,163 @@ fn links(place: Place<'_>, links: Option<Vec<YamlLink>>) -> Vec<RawLink> {
             url: place.spanned(link.url),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What serde makes of an annotation file that parses whole.
+    fn by_serde(place: Place<'_>) -> Option<Vec<RawAnnotation>> {
+        let whole: YamlAnnotationFile =
+            yaml::parse(place, "an annotation file", ANNOTATION_FILE_KEYS).ok()?;
+        let source = place.spanned(whole.source);
+        Some(
+            whole
+                .annotations
+                .value
+                .into_iter()
+                .map(|item| raw_annotation(place, &source, item))
+                .collect(),
+        )
+    }
+
+    /// The plain reading gives what serde gives, or nothing.
+    fn agree(yaml: &str) -> Result<Option<usize>, TestCaseError> {
+        let mut files = Files::default();
+        let file = files.add(crate::files::SourceFile::new(
+            "a.yaml".into(),
+            yaml.to_string(),
+        ));
+        let place = Place {
+            file,
+            offset: 0,
+            yaml,
+        };
+        let plain = plain_annotation_file(place);
+        if let Some(plain) = &plain {
+            let serde = by_serde(place);
+            prop_assert!(serde.is_some(), "read plainly, refused by serde:\n{yaml}");
+            prop_assert_eq!(
+                format!("{plain:?}"),
+                format!("{serde:?}")
+                    .replacen("Some(", "", 1)
+                    .strip_suffix(')')
+                    .unwrap_or_default()
+                    .to_string(),
+                "{}",
+                yaml
+            );
+        }
+        Ok(plain.map(|p| p.len()))
+    }
+
+    #[test]
+    fn the_files_of_the_seed_briefing_and_the_fixtures_read_plainly_as_serde_reads_them() {
+        let mut n_plain = 0;
+        for entry in walkdir::WalkDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/content"))
+            .into_iter()
+            .chain(walkdir::WalkDir::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures"
+            )))
+            .filter_map(Result::ok)
+        {
+            let path = entry.path();
+            let annotations = path.components().any(|c| c.as_os_str() == "annotations");
+            if !annotations || path.extension().is_none_or(|e| e != "yaml") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(path) else {
+                continue;
+            };
+            if agree(&text).expect("agree").is_some() {
+                n_plain += 1;
+            }
+        }
+        // The common case must take the plain path, or it saves nothing.
+        assert!(n_plain >= 10, "only {n_plain} files read plainly");
+    }
+
+    #[test]
+    fn a_typical_file_reads_plainly() {
+        let yaml = "source: a\nannotations:\n  - quote: \"One.\\nTwo.\"\n    kind: note\n    note: >\n      A note\n      folded.\n    entities: [acme, bob]\n    themes:\n      - money\n    date: 2024-05-01\n    links:\n      - title: 'It''s here'\n        url: https://example.org/\n";
+        assert_eq!(agree(yaml).expect("agree"), Some(1));
+    }
+
+    /// A YAML value written in one of the styles YAML has, with the escapes each needs.
+    fn scalar() -> impl Strategy<Value = String> {
+        let text = "[a-zA-Z0-9 :#'\"\\\\,.!?{}\\[\\]&*~|>%@`é\t-]{0,12}";
+        (text, "[a-zA-Z][a-z0-9 .,-]{0,12}[a-z]", 0..12u8).prop_map(|(text, words, style)| {
+            match style {
+                0 | 1 => text,
+                2 | 3 => words,
+                4 | 5 => format!("'{}'", text.replace('\'', "''")),
+                6 | 7 => format!(
+                    "\"{}\"",
+                    text.replace('\\', "\\\\")
+                        .replace('"', "\\\"")
+                        .replace('\t', "\\t")
+                ),
+                8 => format!("|\n      {words}\n      {text}"),
+                9 => format!(">-\n      {words}\n\n      {text}"),
+                10 => format!("{words} # a comment"),
+                _ => [
+                    "~",
+                    "null",
+                    "",
+                    "yes",
+                    "12",
+                    "2024-01-01",
+                    "*a",
+                    "&a x",
+                    "!!str x",
+                ][text.len() % 9]
+                    .to_string(),
+            }
+        })
+    }
+
+    fn entry() -> impl Strategy<Value = String> {
+        let keys = prop::sample::select(vec![
+            "prefix", "suffix", "id", "note", "kind", "status", "author", "date", "entities",
+            "entities", "themes", "themes", "links", "links", "quote", "nope",
+        ]);
+        (
+            keys,
+            scalar(),
+            prop::collection::vec(scalar(), 0..3),
+            any::<bool>(),
+        )
+            .prop_map(|(key, value, list, flow)| match key {
+                "entities" | "themes" if flow => format!("{key}: [{}]", list.join(", ")),
+                "entities" | "themes" => {
+                    let items: String = list.iter().map(|v| format!("\n      - {v}")).collect();
+                    format!("{key}:{items}")
+                }
+                "links" => format!("links:\n      - title: {value}\n        url: {value}"),
+                _ => format!("{key}: {value}"),
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        #[test]
+        fn a_plain_reading_agrees_with_serde(
+            items in prop::collection::vec((scalar(), prop::collection::vec(entry(), 0..4)), 0..4),
+            source in scalar(),
+        ) {
+            let mut yaml = format!("source: {source}\nannotations:\n");
+            for (quote, entries) in &items {
+                yaml.push_str(&format!("  - quote: {quote}\n"));
+                for entry in entries {
+                    yaml.push_str("    ");
+                    yaml.push_str(entry);
+                    yaml.push('\n');
+                }
+            }
+            agree(&yaml)?;
+        }
+    }
 }

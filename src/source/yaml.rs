@@ -1,8 +1,9 @@
 //! The one place gloss parses YAML: `serde-saphyr` (the maintained successor of the archived
 //! `serde_yaml`), with its spans turned into gloss [`Span`]s and its errors into diagnostics.
 //!
-//! Owns the mapping from saphyr locations and errors to gloss types; nothing else in gloss names
-//! `serde_saphyr`. It never reads files.
+//! Owns the mapping from saphyr locations and errors to gloss types, and [`plain_tree`], which
+//! reads a plain document straight from saphyr's parser (`granit_parser`); nothing else in gloss
+//! names either. It never reads files.
 
 use serde::de::DeserializeOwned;
 use serde_saphyr::budget::BudgetBreach;
@@ -382,4 +383,124 @@ fn without_location(message: &str) -> &str {
 
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text).trim()
+}
+
+/// A YAML node as [`plain_tree`] reads it: text, a list, or keys and values, each with its place.
+#[derive(Debug)]
+pub enum Plain {
+    Text(Spanned<String>),
+    List(Span, Vec<Plain>),
+    Map(Span, Vec<(Spanned<String>, Plain)>),
+}
+
+/// More nodes than this and [`plain_tree`] leaves the file to [`parse`], which enforces
+/// saphyr's budget (250,000 nodes, 1,000,000 events).
+const PLAIN_MAX_NODES: usize = 100_000;
+
+/// The YAML document `place.yaml` read straight from the parser's events, when it is plain: one
+/// document of keys and values, lists and text, without anchors, aliases, tags, null-like plain
+/// text or a key twice, and far from saphyr's budgets. `None` for anything else, mistakes
+/// included: the caller then parses the text with [`parse`], which reports them, so a plain
+/// reading never changes what gloss says. Text is what saphyr gives a `String` (the parser's
+/// value, escapes and folding applied), with the same places; a test compares the two.
+///
+/// Annotation files are most of the YAML a briefing has, and most are plain: this skips serde's
+/// layers, about half of their parse time.
+pub fn plain_tree(place: Place<'_>) -> Option<Plain> {
+    use granit_parser::{Event, Parser};
+    let budget = serde_saphyr::budget::Budget::default();
+    // The parser's limits as saphyr sets them; its errors all mean `None` anyway.
+    let options = granit_parser::options! {
+        simple_key_max_lookahead: budget.simple_key_max_lookahead,
+        flow_nesting_limit: budget.flow_nesting_limit,
+        emit_comments: false,
+    };
+    let mut events = Parser::new_from_str_with_options(place.yaml, options);
+    let mut next = move || match events.next() {
+        Some(Ok((event, span))) => Some((event, span)),
+        _ => None,
+    };
+    let span_of = |span: granit_parser::Span| -> Option<Span> {
+        let start = span.start.byte_offset()?;
+        let end = span.end.byte_offset()?;
+        let end = end.min(place.yaml.len());
+        Some(Span::new(
+            place.file,
+            place.offset + start.min(end)..place.offset + end,
+        ))
+    };
+    let (Event::StreamStart, _) = next()? else {
+        return None;
+    };
+    let (Event::DocumentStart(..), _) = next()? else {
+        return None;
+    };
+    // Open collections, innermost last, and the key waiting for its value in each map.
+    let mut open: Vec<(Plain, Option<Spanned<String>>)> = Vec::new();
+    let mut done = None;
+    let mut n_nodes = 0;
+    while done.is_none() {
+        let (event, span) = next()?;
+        n_nodes += 1;
+        if n_nodes > PLAIN_MAX_NODES {
+            return None;
+        }
+        let node = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                let plain = style == granit_parser::ScalarStyle::Plain;
+                if plain && matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL") {
+                    return None;
+                }
+                let text = Spanned::new(text.into_owned(), span_of(span)?);
+                match open.last_mut() {
+                    // A key: it waits for its value.
+                    Some((Plain::Map(_, entries), key @ None)) => {
+                        if entries.iter().any(|(k, _)| k.value == text.value) {
+                            return None;
+                        }
+                        *key = Some(text);
+                        continue;
+                    }
+                    _ => Plain::Text(text),
+                }
+            }
+            Event::SequenceStart(_, anchor, ref tag) | Event::MappingStart(_, anchor, ref tag) => {
+                // A collection as a key is not plain.
+                if anchor != 0
+                    || tag.is_some()
+                    || matches!(open.last(), Some((Plain::Map(..), None)))
+                {
+                    return None;
+                }
+                let span = span_of(span)?;
+                let collection = match event {
+                    Event::SequenceStart(..) => Plain::List(span, Vec::new()),
+                    _ => Plain::Map(span, Vec::new()),
+                };
+                open.push((collection, None));
+                continue;
+            }
+            Event::SequenceEnd | Event::MappingEnd => match open.pop()? {
+                (collection, None) => collection,
+                (_, Some(_)) => return None,
+            },
+            _ => return None,
+        };
+        match open.last_mut() {
+            None => done = Some(node),
+            Some((Plain::List(_, items), _)) => items.push(node),
+            Some((Plain::Map(_, entries), key)) => entries.push((key.take()?, node)),
+            Some((Plain::Text(_), _)) => return None,
+        }
+    }
+    let (Event::DocumentEnd, _) = next()? else {
+        return None;
+    };
+    let (Event::StreamEnd, _) = next()? else {
+        return None;
+    };
+    done
 }
