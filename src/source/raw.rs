@@ -416,14 +416,15 @@ fn stem(files: &Files, file: FileId) -> String {
         .unwrap_or_default()
 }
 
-/// Splits a Markdown file and parses its front matter as `T`.
-fn front_matter<'f, T: serde::de::DeserializeOwned>(
+/// Splits a Markdown file: where its front matter is (`None` when it has none and need not),
+/// and its body.
+fn front_matter_place<'f>(
     files: &'f Files,
     file: FileId,
     what: &str,
     keys: &[&str],
     required: bool,
-) -> Result<(Option<(T, Place<'f>)>, Body), Diagnostic> {
+) -> Result<(Option<Place<'f>>, Body), Diagnostic> {
     let text = files.get(file).text.as_str();
     let split = frontmatter::split(text).map_err(|unclosed| {
         Diagnostic::error(
@@ -456,6 +457,21 @@ fn front_matter<'f, T: serde::de::DeserializeOwned>(
         file,
         offset: range.start,
         yaml: &text[range],
+    };
+    Ok((Some(place), body))
+}
+
+/// The front matter of `file` parsed into `T`, with its place, and the body.
+fn front_matter<'f, T: serde::de::DeserializeOwned>(
+    files: &'f Files,
+    file: FileId,
+    what: &str,
+    keys: &[&str],
+    required: bool,
+) -> Result<(Option<(T, Place<'f>)>, Body), Diagnostic> {
+    let (place, body) = front_matter_place(files, file, what, keys, required)?;
+    let Some(place) = place else {
+        return Ok((None, body));
     };
     let value = yaml::parse::<T>(place, what, keys)?;
     Ok((Some((value, place)), body))
@@ -655,14 +671,17 @@ fn plain_annotation_file(place: Place<'_>) -> Option<Vec<RawAnnotation>> {
     let source = source?;
     items?
         .into_iter()
-        .map(|item| plain_annotation(place, &source, item))
+        .map(|item| plain_annotation(place, Some(&source), item))
         .collect()
 }
 
-fn plain_annotation(place: Place<'_>, source: &Text, item: Plain) -> Option<RawAnnotation> {
+/// One annotation from its plain keys and values; `source` is the file's, or `None` when the
+/// keys must name it (a Markdown annotation's front matter).
+fn plain_annotation(place: Place<'_>, source: Option<&Text>, item: Plain) -> Option<RawAnnotation> {
     let Plain::Map(span, entries) = item else {
         return None;
     };
+    let mut own_source = None;
     let text = |value: Plain| match value {
         Plain::Text(text) => Some(text),
         _ => None,
@@ -675,7 +694,7 @@ fn plain_annotation(place: Place<'_>, source: &Text, item: Plain) -> Option<RawA
     let mut raw = RawAnnotation {
         file: place.file,
         span: Span::new(place.file, span.start..span.start),
-        source: source.clone(),
+        source: Spanned::new(String::new(), span),
         quote: Spanned::new(String::new(), span),
         prefix: None,
         suffix: None,
@@ -691,6 +710,7 @@ fn plain_annotation(place: Place<'_>, source: &Text, item: Plain) -> Option<RawA
     };
     for (key, value) in entries {
         match key.value.as_str() {
+            "source" if source.is_none() => own_source = Some(text(value)?),
             "quote" => quote = Some(text(value)?),
             "prefix" => raw.prefix = Some(text(value)?),
             "suffix" => raw.suffix = Some(text(value)?),
@@ -707,6 +727,30 @@ fn plain_annotation(place: Place<'_>, source: &Text, item: Plain) -> Option<RawA
         }
     }
     raw.quote = quote?;
+    raw.source = match source {
+        Some(source) => source.clone(),
+        None => own_source?,
+    };
+    Some(raw)
+}
+
+/// A Markdown annotation read plainly (see [`plain_annotation_file`]): its front matter's keys,
+/// and its body as the note. `None` for anything else, a note given twice included.
+fn plain_annotation_markdown(
+    files: &Files,
+    place: Place<'_>,
+    body: &Body,
+) -> Option<RawAnnotation> {
+    let mut raw = plain_annotation(place, None, yaml::plain_tree(place)?)?;
+    raw.span = Span::new(place.file, place.offset..place.offset + place.yaml.len());
+    let body_text = body.text(files);
+    if !body_text.trim().is_empty() {
+        if raw.note.is_some() {
+            return None;
+        }
+        // As `parse_annotation_markdown` gives it.
+        raw.note = Some(Spanned::new(body_text.replace("\r\n", "\n"), body.span()));
+    }
     Some(raw)
 }
 
@@ -774,6 +818,15 @@ fn raw_annotation_item(
 }
 
 fn parse_annotation_markdown(files: &Files, file: FileId) -> Result<RawAnnotation, Diagnostic> {
+    let (place, body) = front_matter_place(files, file, "an annotation", ANNOTATION_KEYS, true)?;
+    if let Some(raw) = place.and_then(|place| plain_annotation_markdown(files, place, &body)) {
+        return Ok(raw);
+    }
+    serde_annotation_markdown(files, file)
+}
+
+/// [`parse_annotation_markdown`] with serde, which reports what is wrong.
+fn serde_annotation_markdown(files: &Files, file: FileId) -> Result<RawAnnotation, Diagnostic> {
     let (parsed, body) = front_matter::<YamlAnnotationFrontMatter>(
         files,
         file,
@@ -878,6 +931,35 @@ mod tests {
         Ok(plain.map(|p| p.len()))
     }
 
+    /// The same for a Markdown annotation: whether it was read plainly.
+    fn agree_markdown(text: &str) -> Result<bool, TestCaseError> {
+        let mut files = Files::default();
+        let file = files.add(crate::files::SourceFile::new(
+            "a.md".into(),
+            text.to_string(),
+        ));
+        let Ok((Some(place), body)) = front_matter_place(&files, file, "an annotation", &[], true)
+        else {
+            return Ok(false);
+        };
+        let Some(plain) = plain_annotation_markdown(&files, place, &body) else {
+            return Ok(false);
+        };
+        let serde = serde_annotation_markdown(&files, file);
+        prop_assert!(serde.is_ok(), "read plainly, refused by serde:\n{text}");
+        prop_assert_eq!(
+            format!("{plain:?}"),
+            format!("{:?}", serde.ok())
+                .replacen("Some(", "", 1)
+                .strip_suffix(')')
+                .unwrap_or_default()
+                .to_string(),
+            "{}",
+            text
+        );
+        Ok(true)
+    }
+
     #[test]
     fn the_files_of_the_seed_briefing_and_the_fixtures_read_plainly_as_serde_reads_them() {
         let mut n_plain = 0;
@@ -891,14 +973,16 @@ mod tests {
         {
             let path = entry.path();
             let annotations = path.components().any(|c| c.as_os_str() == "annotations");
-            if !annotations || path.extension().is_none_or(|e| e != "yaml") {
-                continue;
-            }
             let Ok(text) = std::fs::read_to_string(path) else {
                 continue;
             };
-            if agree(&text).expect("agree").is_some() {
-                n_plain += 1;
+            if !annotations {
+                continue;
+            }
+            if path.extension().is_some_and(|e| e == "md") {
+                n_plain += usize::from(agree_markdown(&text).expect("agree"));
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                n_plain += usize::from(agree(&text).expect("agree").is_some());
             }
         }
         // The common case must take the plain path, or it saves nothing.
@@ -968,6 +1052,23 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1024))]
+        #[test]
+        fn a_plain_markdown_annotation_agrees_with_serde(
+            source in scalar(),
+            quote in scalar(),
+            entries in prop::collection::vec(entry(), 0..4),
+            body in "[a-z \n\r]{0,8}",
+        ) {
+            let mut text = format!("---\nsource: {source}\nquote: {quote}\n");
+            for entry in &entries {
+                text.push_str(&entry.replace("\n    ", "\n"));
+                text.push('\n');
+            }
+            text.push_str("---\n");
+            text.push_str(&body);
+            agree_markdown(&text)?;
+        }
+
         #[test]
         fn a_plain_reading_agrees_with_serde(
             items in prop::collection::vec((scalar(), prop::collection::vec(entry(), 0..4)), 0..4),
