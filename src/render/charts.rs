@@ -986,16 +986,25 @@ fn fit(text: &str, width: f64, size: f64) -> String {
     format!("{out}…")
 }
 
-/// A coordinate with one decimal and no trailing `.0`: deterministic and short.
-fn num(value: f64) -> String {
-    // Integer arithmetic: float formatting is a measurable share of rendering at scale.
-    let tenths = (value * 10.0).round() as i64;
-    let sign = if tenths < 0 { "-" } else { "" };
-    let magnitude = tenths.unsigned_abs();
-    match magnitude % 10 {
-        _ if magnitude == 0 => "0".to_string(),
-        0 => format!("{sign}{}", magnitude / 10),
-        digit => format!("{sign}{}.{digit}", magnitude / 10),
+/// A coordinate with one decimal and no trailing `.0`: deterministic and short. It is written
+/// where it is formatted, with no string of its own: charts have thousands of them per page.
+fn num(value: f64) -> Num {
+    Num(value)
+}
+
+struct Num(f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Integer arithmetic: float formatting is a measurable share of rendering at scale.
+        let tenths = (self.0 * 10.0).round() as i64;
+        let sign = if tenths < 0 { "-" } else { "" };
+        let magnitude = tenths.unsigned_abs();
+        match magnitude % 10 {
+            _ if magnitude == 0 => f.write_str("0"),
+            0 => write!(f, "{sign}{}", magnitude / 10),
+            digit => write!(f, "{sign}{}.{digit}", magnitude / 10),
+        }
     }
 }
 
@@ -1043,15 +1052,15 @@ mod tests {
 
     #[test]
     fn numbers_have_one_decimal_and_no_negative_zero() {
-        assert_eq!(num(1.0), "1");
-        assert_eq!(num(1.25), "1.3");
-        assert_eq!(num(-0.04), "0");
-        assert_eq!(num(123.456), "123.5");
+        assert_eq!(num(1.0).to_string(), "1");
+        assert_eq!(num(1.25).to_string(), "1.3");
+        assert_eq!(num(-0.04).to_string(), "0");
+        assert_eq!(num(123.456).to_string(), "123.5");
         assert_eq!(num2(0.181), "0.18");
         assert_eq!(num2(1.0), "1.00");
         assert_eq!(num2(0.05), "0.05");
-        assert_eq!(num(-2.46), "-2.5");
-        assert_eq!(num(0.96), "1");
+        assert_eq!(num(-2.46).to_string(), "-2.5");
+        assert_eq!(num(0.96).to_string(), "1");
     }
 
     #[test]
