@@ -145,6 +145,8 @@ struct YamlAnnotationFile {
 }
 const ANNOTATION_FILE_KEYS: &[&str] = &["source", "annotations"];
 
+/// One annotation of an annotation file. [`plain_annotation`] reads the same keys from a plain
+/// file: a key added here and not there only sends files that use it to serde.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct YamlAnnotationItem {
