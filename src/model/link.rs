@@ -337,7 +337,7 @@ fn new_checks(
     anchored: Vec<Vec<Cow<'_, Anchored>>>,
     found: Vec<DocFound<'_>>,
 ) -> Vec<NewCheck> {
-    let mut checks = Vec::new();
+    let mut checks = Vec::with_capacity(by_doc.iter().map(Vec::len).sum());
     for (pending, (anchored, (found, _))) in by_doc.iter().zip(anchored.into_iter().zip(found)) {
         for (pending, (anchored, found)) in pending.iter().zip(anchored.into_iter().zip(found)) {
             if let Found::Checked {
