@@ -995,6 +995,14 @@ mod tests {
     fn a_typical_file_reads_plainly() {
         let yaml = "source: a\nannotations:\n  - quote: \"One.\\nTwo.\"\n    kind: note\n    note: >\n      A note\n      folded.\n    entities: [acme, bob]\n    themes:\n      - money\n    date: 2024-05-01\n    links:\n      - title: 'It''s here'\n        url: https://example.org/\n";
         assert_eq!(agree(yaml).expect("agree"), Some(1));
+        // Windows line endings and a byte order mark read the same way serde reads them.
+        let crlf = yaml.replace('\n', "\r\n");
+        assert_eq!(agree(&crlf).expect("agree"), Some(1));
+        assert!(
+            agree(&format!("\u{feff}{yaml}"))
+                .expect("agree")
+                .is_some_and(|n| n == 1)
+        );
     }
 
     /// A YAML value written in one of the styles YAML has, with the escapes each needs.
