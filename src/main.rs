@@ -4,7 +4,7 @@
 /// mimalloc, not the system's malloc: a build makes and frees millions of small values (template
 /// values, strings) from every thread, and glibc's malloc took a sixth of a build's time at
 /// 2,225 sources and a quarter at 8,900 (perf). Measured on the BBC briefing against glibc:
-/// x1 0.90 -> 0.85 s, 126 -> 110 MiB; x4 3.25 -> 2.90 s, 395 -> 350 MiB. Two settings keep its
+/// x1 0.90 -> 0.79 s, 126 -> about 115 MiB; x4 3.25 -> 2.73 s, 395 -> 350 MiB. Two settings keep its
 /// memory low: no transparent huge pages (the `no_thp` feature: freed 4 KiB pages inside a huge
 /// page cannot go back) and [`PURGE_DELAY_MS`].
 #[global_allocator]

@@ -86,7 +86,7 @@ impl LiveSite {
         let briefing = inputs.briefing;
         let mut live = LiveSite {
             site_index: OnceLock::new(),
-            views: Views::kept(briefing.annotations.len()),
+            views: Views::kept(briefing),
             routes: BTreeMap::new(),
             pages: Vec::new(),
             highlighted: false,
@@ -159,14 +159,12 @@ impl LiveSite {
             });
         }
         let n_annotation_pages = briefing.annotations.len().div_ceil(ROWS_PER_PAGE).max(1);
-        for number in 1..=n_annotation_pages {
-            let route = Route::Annotations {
+        paginated(self, "annotations/", n_annotation_pages, &|number| {
+            Route::Annotations {
                 number,
                 n_pages: n_annotation_pages,
-            };
-            let path = format!("{}index.html", page_path("annotations/", number));
-            page(self, path, route);
-        }
+            }
+        });
         for (path, route) in [
             ("index.html", Route::Index),
             ("entities/index.html", Route::Entities),

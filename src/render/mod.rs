@@ -234,13 +234,13 @@ pub fn render_site(
         briefing,
         tera: &tera,
     };
-    let no_views = Views::kept(0);
+    let no_views = Views::none();
     // Notes are rendered once, before any view is made (and read no view).
     let render_notes = || inputs.renderer(&site_index, &no_views).render_notes();
     if !sink.keeps_bytes() {
         // Nothing is kept (`gloss check`): only what can report a problem runs, the
         // templates do not.
-        let views = Views::kept(briefing.annotations.len());
+        let views = Views::kept(briefing);
         let renderer = inputs.renderer(&site_index, &views);
         let mut diagnostics = renderer.link_diagnostics();
         diagnostics.extend(render_notes().1);
@@ -261,7 +261,7 @@ pub fn render_site(
     steps.end("search index");
     let (notes, note_diagnostics) = render_notes();
     steps.end("notes");
-    let views = Views::per_page(notes);
+    let views = Views::per_page(briefing, notes);
     let renderer = inputs.renderer(&site_index, &views);
     let extras = inputs.renderer(&site_index, &no_views);
     // The feed and the export read no view and no page: one thread makes them while the
@@ -386,29 +386,45 @@ pub(crate) struct Views {
     /// Each theme's summary (a [`ThemeSummaryView`]), by theme index, made once for all the
     /// pages of the theme: it lists every source of the theme, so a list of `n` pages that
     /// made it for each page would take time in `n²`.
-    theme_summaries: OnceLock<Vec<OnceLock<tera::Value>>>,
+    theme_summaries: Vec<OnceLock<tera::Value>>,
 }
 
 impl Views {
-    /// Views kept once made, for `n_annotations` annotations.
-    pub(crate) fn kept(n_annotations: usize) -> Views {
+    /// Views of `briefing`'s annotations, kept once made.
+    pub(crate) fn kept(briefing: &Briefing<'_>) -> Views {
         Views {
             shared: OnceLock::new(),
-            kept: (0..n_annotations).map(|_| OnceLock::new()).collect(),
+            kept: slots(briefing.annotations.len()),
             notes: None,
-            theme_summaries: OnceLock::new(),
+            theme_summaries: slots(briefing.themes.len()),
         }
     }
 
     /// Views made for each page, from the notes rendered once, by annotation index.
-    fn per_page(notes: Vec<Option<String>>) -> Views {
+    fn per_page(briefing: &Briefing<'_>, notes: Vec<Option<String>>) -> Views {
         Views {
             shared: OnceLock::new(),
             kept: Vec::new(),
             notes: Some(notes),
-            theme_summaries: OnceLock::new(),
+            theme_summaries: slots(briefing.themes.len()),
         }
     }
+
+    /// For the renderers that show no annotation and no theme summary (the search index, the
+    /// notes, the feed and the export, the sitemap).
+    fn none() -> Views {
+        Views {
+            shared: OnceLock::new(),
+            kept: Vec::new(),
+            notes: None,
+            theme_summaries: Vec::new(),
+        }
+    }
+}
+
+/// `n` empty slots of values made once.
+fn slots<T>(n: usize) -> Vec<OnceLock<T>> {
+    (0..n).map(|_| OnceLock::new()).collect()
 }
 
 struct Renderer<'r, 'a> {
@@ -1070,12 +1086,7 @@ impl Renderer<'_, '_> {
         id: ThemeId,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> anyhow::Result<&tera::Value> {
-        let slots = self.views.theme_summaries.get_or_init(|| {
-            (0..self.briefing.themes.len())
-                .map(|_| OnceLock::new())
-                .collect()
-        });
-        let slot = &slots[id.index()];
+        let slot = &self.views.theme_summaries[id.index()];
         if let Some(value) = slot.get() {
             return Ok(value);
         }

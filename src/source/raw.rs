@@ -745,15 +745,21 @@ fn plain_annotation_markdown(
 ) -> Option<RawAnnotation> {
     let mut raw = plain_annotation(place, None, yaml::plain_tree(place)?)?;
     raw.span = Span::new(place.file, place.offset..place.offset + place.yaml.len());
-    let body_text = body.text(files);
-    if !body_text.trim().is_empty() {
+    if let Some(note) = body_note(files, body) {
         if raw.note.is_some() {
             return None;
         }
-        // As `parse_annotation_markdown` gives it.
-        raw.note = Some(Spanned::new(body_text.replace("\r\n", "\n"), body.span()));
+        raw.note = Some(note);
     }
     Some(raw)
+}
+
+/// The body of a Markdown annotation as its note; `None` when it is blank.
+fn body_note(files: &Files, body: &Body) -> Option<Text> {
+    let text = body.text(files);
+    // The note leaves gloss as text too (annotations.jsonld): give it the line endings a YAML
+    // note has, so a CRLF file exports the same note as its LF twin.
+    (!text.trim().is_empty()).then(|| Spanned::new(text.replace("\r\n", "\n"), body.span()))
 }
 
 fn plain_links(value: Plain) -> Option<Vec<RawLink>> {
@@ -837,21 +843,18 @@ fn serde_annotation_markdown(files: &Files, file: FileId) -> Result<RawAnnotatio
         true,
     )?;
     let (yaml, place) = parsed.expect("required front matter is present");
-    let body_text = body.text(files);
     let note_in_front_matter = place.spanned_opt(yaml.note);
-    let note = if body_text.trim().is_empty() {
-        note_in_front_matter
-    } else if let Some(duplicate) = note_in_front_matter {
-        return Err(Diagnostic::error(
-            Code::InvalidValue,
-            duplicate.span,
-            "the note is given twice: as `note:` and as the file's body",
-        )
-        .with_help("keep the note in the body and remove the `note:` key"));
-    } else {
-        // The note leaves gloss as text too (annotations.jsonld): give it the line endings a
-        // YAML note has, so a CRLF file exports the same note as its LF twin.
-        Some(Spanned::new(body_text.replace("\r\n", "\n"), body.span()))
+    let note = match (body_note(files, &body), note_in_front_matter) {
+        (None, note) => note,
+        (Some(_), Some(duplicate)) => {
+            return Err(Diagnostic::error(
+                Code::InvalidValue,
+                duplicate.span,
+                "the note is given twice: as `note:` and as the file's body",
+            )
+            .with_help("keep the note in the body and remove the `note:` key"));
+        }
+        (Some(note), None) => Some(note),
     };
     Ok(RawAnnotation {
         file,
