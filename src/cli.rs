@@ -232,7 +232,7 @@ fn print_timings(result: &BuildResult) {
             ms(written.writing)
         );
     }
-    eprintln!("commit (swap the site in)          {}", ms(t.commit));
+    eprintln!("commit (move the new site in)      {}", ms(t.commit));
     if let Some(written) = &result.written {
         eprintln!(
             "{} files ({} unchanged), {} bytes",
