@@ -567,14 +567,17 @@ impl Staging {
         }
         let file =
             fs::File::create(&target).with_context(|| format!("writing {}", target.display()))?;
-        let mut writer = FingerprintWriter {
-            inner: std::io::BufWriter::with_capacity(256 * 1024, file),
-            hasher: xxhash_rust::xxh3::Xxh3::new(),
-            len: 0,
-        };
-        write(&mut writer)?;
-        writer
-            .inner
+        // Buffered before the hasher, so it hashes large runs rather than each small write.
+        let mut buffered = std::io::BufWriter::with_capacity(
+            256 * 1024,
+            FingerprintWriter {
+                inner: file,
+                hasher: xxhash_rust::xxh3::Xxh3::new(),
+                len: 0,
+            },
+        );
+        write(&mut buffered)?;
+        let writer = buffered
             .into_inner()
             .map_err(|err| err.into_error())
             .with_context(|| format!("writing {}", target.display()))?;
