@@ -905,11 +905,13 @@ impl Renderer<'_, '_> {
             .map(|&a| self.annotation_view(a))
             .collect::<anyhow::Result<_>>()?;
         let mut notes = BTreeMap::new();
+        let site_value = tera::Value::try_from_serializable(site)
+            .context("preparing the data of `note.html`")?;
         for (&annotation_id, view) in doc.annotations.iter().zip(&annotations) {
             let note = self.render_template(
                 "note.html",
                 &NoteContext {
-                    site,
+                    site: &site_value,
                     annotation: view.clone(),
                 },
             )?;

@@ -328,7 +328,8 @@ pub struct SearchPage {
 /// The context of `note.html`, rendered once per annotation into the source page.
 #[derive(Clone, Debug, Serialize)]
 pub struct NoteContext<'v> {
-    pub site: &'v SiteView,
+    /// The page's [`SiteView`], as a template value made once for all the notes of the page.
+    pub site: &'v tera::Value,
     pub annotation: AnnotationRef<'v>,
 }
 
