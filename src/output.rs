@@ -269,10 +269,13 @@ impl Staging {
         for path in &removed {
             let target = output_dir.join(path);
             match fs::remove_file(&target) {
-                Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+                Ok(()) => {}
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
+                // Someone put a folder where gloss's file was: it is not gloss's to remove.
+                Err(_) if target.symlink_metadata().is_ok_and(|meta| meta.is_dir()) => continue,
+                Err(err) => {
                     return Err(err).with_context(|| format!("removing {}", target.display()));
                 }
-                _ => {}
             }
             // Folders left empty go too; a folder holding anything else stays.
             let mut folder = Path::new(path).parent();
@@ -848,6 +851,22 @@ mod tests {
         build(&output, &[("index.html", "v2")]);
         assert_eq!(names(&output), [MARKER, "a", "index.html"]);
         assert_eq!(names(&output.join("a")), ["notes.txt"]);
+    }
+
+    #[test]
+    fn a_folder_put_where_a_removed_file_was_stays() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let output = dir.path().join("public");
+        build(&output, &[("index.html", "v1"), ("old.html", "old")]);
+        fs::remove_file(output.join("old.html")).expect("remove");
+        fs::create_dir(output.join("old.html")).expect("mkdir");
+        fs::write(output.join("old.html/mine.txt"), "mine").expect("write");
+        build(&output, &[("index.html", "v2")]);
+        assert_eq!(names(&output.join("old.html")), ["mine.txt"]);
+        assert_eq!(
+            fs::read_to_string(output.join("index.html")).expect("read"),
+            "v2"
+        );
     }
 
     #[test]
