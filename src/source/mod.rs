@@ -432,13 +432,22 @@ impl ReadProblem {
 fn read_text(path: &Path) -> Result<String, ReadProblem> {
     // One open serves both the size check and the read (`fs::metadata` then `fs::read` would
     // look the path up twice and ask for the size twice).
-    let mut file = std::fs::File::open(path).map_err(ReadProblem::Io)?;
+    let file = std::fs::File::open(path).map_err(ReadProblem::Io)?;
     let size = file.metadata().map_err(ReadProblem::Io)?.len();
     if size > MAX_FILE_BYTES {
         return Err(ReadProblem::TooLarge(size));
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.read_to_end(&mut bytes).map_err(ReadProblem::Io)?;
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0).saturating_add(1));
+    // Read through `&File` with a limit: `File::read_to_end` would ask the system for the size
+    // and the position again (two more system calls per file, of thousands). The limit holds a
+    // file that grew since it was measured to what the size check allows.
+    (&file)
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadProblem::Io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(ReadProblem::TooLarge(bytes.len() as u64));
+    }
     let mut text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
