@@ -346,12 +346,20 @@ fn report(result: &BuildResult, format: Format) {
     let diagnostics = result.diagnostics.sorted(&result.files);
     match format {
         Format::Human => {
+            use rayon::prelude::*;
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let mut stderr = std::io::stderr().lock();
-            for diagnostic in diagnostics {
-                let _ = write!(stderr, "{}", render_human(diagnostic, &result.files, color));
-                let _ = writeln!(stderr);
+            // Laying a diagnostic out takes far longer than printing it, and a big briefing can
+            // have thousands of warnings: they are laid out on every core, then printed in
+            // order through one buffer.
+            let rendered: Vec<String> = diagnostics
+                .par_iter()
+                .map(|diagnostic| render_human(diagnostic, &result.files, color))
+                .collect();
+            let mut stderr = std::io::BufWriter::new(std::io::stderr().lock());
+            for text in rendered {
+                let _ = writeln!(stderr, "{text}");
             }
+            let _ = stderr.flush();
         }
         Format::Json | Format::Github => {
             let mut stdout = std::io::stdout().lock();
