@@ -429,41 +429,105 @@ fn excerpt_text(parts: &[&str], max_chars: usize) -> String {
 /// Appends `text` folded for search: lowercase, diacritics removed (canonical decomposition
 /// without its combining marks, so `Café` becomes `cafe`), final sigma as sigma.
 fn fold_into(text: &str, out: &mut String) {
-    if text.is_ascii() {
-        let start = out.len();
-        out.push_str(text);
-        out[start..].make_ascii_lowercase();
-        return;
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // A run of ASCII is copied and lowercased whole: most text is ASCII with a curly quote
+        // or an accented letter here and there.
+        let run_end = bytes[at..]
+            .iter()
+            .position(|byte| !byte.is_ascii())
+            .map_or(bytes.len(), |n| at + n);
+        if run_end > at {
+            let start = out.len();
+            out.push_str(&text[at..run_end]);
+            out[start..].make_ascii_lowercase();
+        }
+        let Some(c) = text[run_end..].chars().next() else {
+            return;
+        };
+        fold_char_into(c, out);
+        at = run_end + c.len_utf8();
     }
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-            continue;
-        }
-        for lower in c.to_lowercase() {
-            unicode_normalization::char::decompose_canonical(lower, |part| {
-                if !unicode_normalization::char::is_combining_mark(part) {
-                    out.push(if part == 'ς' { 'σ' } else { part });
-                }
-            });
-        }
+}
+
+/// Appends a non-ASCII `c` folded for search, as [`fold_into`] says.
+fn fold_char_into(c: char, out: &mut String) {
+    for lower in c.to_lowercase() {
+        unicode_normalization::char::decompose_canonical(lower, |part| {
+            if !unicode_normalization::char::is_combining_mark(part) {
+                out.push(if part == 'ς' { 'σ' } else { part });
+            }
+        });
     }
 }
 
 /// Calls `f(offset, word)` for each word of folded `text`: a maximal run of alphanumeric
-/// characters, cut to [`MAX_TERM_CHARS`].
+/// characters, cut to [`MAX_TERM_CHARS`]. Bytes below 128 are told apart with
+/// `u8::is_ascii_alphanumeric`, which is what `char::is_alphanumeric` says of them; only other
+/// characters are decoded.
 fn for_each_word<'t>(text: &'t str, mut f: impl FnMut(usize, &'t str)) {
-    let mut start = None;
-    for (offset, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            start.get_or_insert(offset);
-        } else if let Some(word_start) = start.take() {
-            f(word_start, cut_term(&text[word_start..offset]));
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    loop {
+        // To the start of the next word.
+        let start = loop {
+            match bytes.get(at) {
+                None => return,
+                Some(byte) if byte.is_ascii() => {
+                    if byte.is_ascii_alphanumeric() {
+                        break at;
+                    }
+                    at += 1;
+                }
+                Some(_) => {
+                    let c = char_at(text, at);
+                    if c.is_alphanumeric() {
+                        break at;
+                    }
+                    at += c.len_utf8();
+                }
+            }
+        };
+        // To its end.
+        let mut ascii = true;
+        loop {
+            match bytes.get(at) {
+                Some(byte) if byte.is_ascii() => {
+                    if !byte.is_ascii_alphanumeric() {
+                        break;
+                    }
+                    at += 1;
+                }
+                Some(_) => {
+                    let c = char_at(text, at);
+                    if !c.is_alphanumeric() {
+                        break;
+                    }
+                    ascii = false;
+                    at += c.len_utf8();
+                }
+                None => break,
+            }
         }
+        let word = &text[start..at];
+        f(
+            start,
+            if ascii {
+                &word[..word.len().min(MAX_TERM_CHARS)]
+            } else {
+                cut_term(word)
+            },
+        );
     }
-    if let Some(word_start) = start {
-        f(word_start, cut_term(&text[word_start..]));
-    }
+}
+
+/// The character of `text` that starts at byte `at`, a character boundary before its end.
+fn char_at(text: &str, at: usize) -> char {
+    text[at..]
+        .chars()
+        .next()
+        .expect("a character starts at a boundary before the end")
 }
 
 fn cut_term(word: &str) -> &str {
@@ -598,12 +662,10 @@ impl WordTable {
     }
 
     fn entry(word: &str, slot: usize) -> (u64, WordEntry) {
-        let hash = word_hash(word);
-        let mut head = [0u8; 8];
-        let n = word.len().min(8);
-        head[..n].copy_from_slice(&word.as_bytes()[..n]);
+        let head = word_head(word.as_bytes());
+        let hash = word_hash(word.as_bytes(), head);
         let entry = WordEntry {
-            head: u64::from_le_bytes(head),
+            head,
             tag: (hash as u32 & !0xff) | word.len().min(255) as u32,
             slot: slot as u32,
         };
@@ -624,11 +686,47 @@ impl WordTable {
     }
 }
 
-/// A fast hash of a word, eight bytes at a time (FxHash's step, then a final mix so that both
-/// the high bits, which place an entry, and the low bits, its tag, depend on every byte).
-fn word_hash(word: &str) -> u64 {
-    let mut hasher = TermHasher(word.len() as u64);
-    hasher.write(word.as_bytes());
+/// The first eight bytes of `word`, or all of a shorter word: with the word's length, a word of
+/// up to eight bytes is known by it alone. Read with loads of four or eight bytes that may
+/// overlap (one per byte for a word under four bytes), not copied byte by byte: most words are
+/// short, and every word of the briefing goes through here.
+fn word_head(word: &[u8]) -> u64 {
+    let n = word.len();
+    if n >= 8 {
+        load_u64(word, 0)
+    } else if n >= 4 {
+        u64::from(load_u32(word, 0)) | (u64::from(load_u32(word, n - 4)) << 32)
+    } else if n > 0 {
+        u64::from(word[0]) | (u64::from(word[n / 2]) << 8) | (u64::from(word[n - 1]) << 16)
+    } else {
+        0
+    }
+}
+
+fn load_u64(bytes: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+}
+
+fn load_u32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_le_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
+}
+
+/// A fast hash of a word whose [`word_head`] is `head`, eight bytes at a time (FxHash's step,
+/// then a final mix so that both the high bits, which place an entry, and the low bits, its
+/// tag, depend on every byte). The last eight bytes of a longer word may overlap the ones
+/// before: the length is hashed too.
+fn word_hash(word: &[u8], head: u64) -> u64 {
+    let n = word.len();
+    let mut hasher = TermHasher(n as u64);
+    hasher.add(head);
+    if n > 8 {
+        let mut at = 8;
+        while at + 8 < n {
+            hasher.add(load_u64(word, at));
+            at += 8;
+        }
+        hasher.add(load_u64(word, n - 8));
+    }
     hasher.finish()
 }
 
@@ -1529,6 +1627,80 @@ mod tests {
     fn long_words_are_cut_to_the_term_length() {
         let long = "a".repeat(100);
         assert_eq!(words(&long), ["a".repeat(MAX_TERM_CHARS)]);
+    }
+
+    /// [`fold_into`] as it was defined before its ASCII runs: character by character.
+    fn fold_by_char(text: &str) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                fold_char_into(c, &mut out);
+            }
+        }
+        out
+    }
+
+    /// [`for_each_word`] as it was defined before its ASCII fast path: character by character.
+    fn words_by_char(text: &str) -> Vec<(usize, &str)> {
+        let mut words = Vec::new();
+        let mut start = None;
+        for (offset, c) in text.char_indices() {
+            if c.is_alphanumeric() {
+                start.get_or_insert(offset);
+            } else if let Some(word_start) = start.take() {
+                words.push((word_start, cut_term(&text[word_start..offset])));
+            }
+        }
+        if let Some(word_start) = start {
+            words.push((word_start, cut_term(&text[word_start..])));
+        }
+        words
+    }
+
+    /// Text that mixes ASCII words, punctuation and long runs with letters, digits, marks,
+    /// spaces and punctuation from outside ASCII.
+    const MIXED_TEXT: &str = "([a-zA-Z0-9 .,'\"\\-]|[a-z]{30,50}|\u{301}|\u{e9}|\u{c9}|\u{130}|\u{3a3}|\u{3c2}|\u{41c}|\u{6771}|\u{ff11}|\u{b2}|\u{2019}|\u{2014}|\u{a0}|\u{3000}|\u{1f600}|\n){0,60}";
+
+    proptest::proptest! {
+        #[test]
+        fn folding_by_ascii_runs_changes_nothing(text in MIXED_TEXT) {
+            let mut folded = String::new();
+            fold_into(&text, &mut folded);
+            proptest::prop_assert_eq!(folded, fold_by_char(&text));
+        }
+
+        #[test]
+        fn the_ascii_fast_path_of_words_changes_nothing(text in MIXED_TEXT) {
+            let folded = fold_by_char(&text);
+            let mut words = Vec::new();
+            for_each_word(&folded, |offset, word| words.push((offset, word)));
+            proptest::prop_assert_eq!(&words, &words_by_char(&folded));
+            // Unfolded text too: the fast path must not rely on folding.
+            let mut words = Vec::new();
+            for_each_word(&text, |offset, word| words.push((offset, word)));
+            proptest::prop_assert_eq!(&words, &words_by_char(&text));
+        }
+
+        #[test]
+        fn word_heads_tell_words_of_a_length_apart(
+            a in "[a-c\u{e9}]{0,10}",
+            b in "[a-c\u{e9}]{0,10}",
+        ) {
+            if a.len() == b.len() && a.len() <= 8 {
+                proptest::prop_assert_eq!(
+                    word_head(a.as_bytes()) == word_head(b.as_bytes()),
+                    a == b
+                );
+            }
+            if a == b {
+                proptest::prop_assert_eq!(
+                    word_hash(a.as_bytes(), word_head(a.as_bytes())),
+                    word_hash(b.as_bytes(), word_head(b.as_bytes()))
+                );
+            }
+        }
     }
 
     #[test]
