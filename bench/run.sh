@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # bench/run.sh — gloss against Hugo on the same real articles, timed with hyperfine.
 #
-#   bash bench/run.sh [--scales "1 4"] [--scale N] [--runs N] [--mem-runs N] [--quick] [--strict] [--keep]
+#   bash bench/run.sh [--scales "1 4"] [--scale N] [--runs N] [--mem-runs N] [--quick] [--strict] [--keep] [--converter rust|markdown]
 #
 # For each scale it converts the BBC News corpus (../shared/corpus/bbc, or $CORPUS) into a gloss
-# briefing with examples/bbc_briefing.rs and into an equivalent Hugo site with
+# briefing with examples/bbc_briefing.rs (or, with `--converter markdown`, with
+# bench/markdown_briefing.py: one Markdown file per annotation, two themes each, source URLs) and
+# into an equivalent Hugo site with
 # ../shared/bench/mkpeer.py (the Hugo site is cached by scale and mkpeer/corpus checksum), then:
 #   1. peak memory: each command run alone under `/usr/bin/time -f %M`, --mem-runs times; this is
 #      also the crash check, with every command's output kept in the log;
@@ -32,7 +34,7 @@ usage() {  # usage EXIT_STATUS
   echo "(see the top of this file and bench/README.md)" >&2
   exit "$1"
 }
-runs=""; mem_runs=""; scales=""; quick=0; strict=0; keep=0
+runs=""; mem_runs=""; scales=""; quick=0; strict=0; keep=0; converter=rust
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scales) scales="${2:?}"; shift 2 ;;
@@ -42,12 +44,15 @@ while [[ $# -gt 0 ]]; do
     --quick) quick=1; shift ;;
     --strict) strict=1; shift ;;
     --keep) keep=1; shift ;;
+    --converter) converter="${2:?}"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) echo "bench: unknown argument \`$1\`" >&2; usage 2 ;;
   esac
 done
 if (( quick )); then runs="${runs:-3}"; mem_runs="${mem_runs:-1}"; fi
 runs="${runs:-5}"; mem_runs="${mem_runs:-2}"; scales="${scales:-1}"
+[[ "$converter" == rust || "$converter" == markdown ]] ||
+  { echo "bench: --converter is \`rust\` or \`markdown\`, not \`$converter\`" >&2; usage 2; }
 for n in $runs $mem_runs $scales; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench: \`$n\` is not a positive whole number" >&2; usage 2; }
 done
@@ -103,6 +108,10 @@ if [[ -z "$hugo" ]] || ! "$hugo" version | grep -q "v$hugo_version-"; then
   hugo="$(hugo_bin)"
 fi
 [[ -x "$hugo" ]] || { echo "bench: hugo binary not found after install" >&2; exit 2; }
+if [[ "$converter" == markdown ]] && ! "$cache/hugo-venv/bin/python" -c 'import yaml' 2>/dev/null; then
+  echo "bench: installing PyYAML into $cache/hugo-venv (for bench/markdown_briefing.py)" >&2
+  "$cache/hugo-venv/bin/pip" install --quiet pyyaml
+fi
 
 echo "bench: cargo build --release (gloss, examples/bbc_briefing)" >&2
 cargo build --release --quiet --bin gloss --example bbc_briefing
@@ -116,6 +125,7 @@ peer_key="$({ sha256sum "$peer_script"; find "$corpus" -type f -printf '%P %s %T
 {
   echo "gloss $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo '+dirty')"
   "$hugo" version | sed -E 's/^hugo (v[0-9.]+).*/hugo \1/'
+  echo "converter $converter"
   echo "$(hyperfine --version)"
   echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 } >"$results/environment.txt"
@@ -124,7 +134,12 @@ for scale in $scales; do
   dir="$work/x$scale"; out="$results/x$scale"
   mkdir -p "$dir" "$out"
   echo "bench: x$scale: converting the corpus" >&2
-  ./target/release/examples/bbc_briefing "$corpus" "$dir/briefing" --scale "$scale" 2>"$out/convert.log"
+  if [[ "$converter" == markdown ]]; then
+    "$cache/hugo-venv/bin/python" bench/markdown_briefing.py "$corpus" "$dir/briefing" \
+      --scale "$scale" 2>"$out/convert.log"
+  else
+    ./target/release/examples/bbc_briefing "$corpus" "$dir/briefing" --scale "$scale" 2>"$out/convert.log"
+  fi
   peers="$cache/peers/x$scale"
   if [[ "$(cat "$peers/key" 2>/dev/null)" != "$peer_key" ]]; then
     rm -rf "$peers"
