@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::views::{EntityGroupView, EntityRefView, SearchPage, SearchTypeView, SiteView};
-use super::{Emitter, Renderer, flatten_whitespace, kind_label};
+use super::{Emitter, Renderer, kind_label};
 use crate::anchor::ReaderText;
 use crate::files::Files;
 use crate::model::{Briefing, Doc, Entity, EntityId, EntityKind, ThemeId};
@@ -302,7 +302,7 @@ fn doc_records(
             .themes
             .extend(annotation.themes.iter().map(|&t| names.theme(t)));
 
-        let quote = flatten_whitespace(&doc.reader.text[annotation.range.clone()]);
+        let quote = single_spaced(&doc.reader.text[annotation.range.clone()]);
         let note = annotation
             .note
             .as_ref()
@@ -311,7 +311,7 @@ fn doc_records(
         let mut item = SearchRecord::new(
             RecordKind::Annotation,
             format!("/sources/{}/#ann-{}", doc.slug, annotation.id),
-            quote.trim().to_string(),
+            quote,
             note,
         );
         item.meta = RecordMeta {
@@ -394,31 +394,99 @@ fn shorten(text: &str, max_chars: usize) -> String {
 
 /// `parts` joined by spaces, with each run of whitespace as one space, trimmed, and cut at a
 /// word boundary to at most about `max_chars` characters with an ellipsis when something was
-/// cut: [`shorten`] after [`flatten_whitespace`], in one pass that stops at the cut.
+/// cut: [`shorten`] after [`super::flatten_whitespace`], in one pass that stops at the cut.
+/// Stretches that are already single-spaced, most of any text, are copied whole: the text is
+/// copied up to one character past `max_chars`, then cut back to the last space.
 fn excerpt_text(parts: &[&str], max_chars: usize) -> String {
     let length: usize = parts.iter().map(|part| part.len()).sum();
-    let mut out = String::with_capacity(length.min(max_chars * 2) + 4);
+    let mut out = String::with_capacity(length.min(max_chars.saturating_mul(2)) + 4);
     let mut n_chars = 0;
-    for word in parts.iter().flat_map(|part| part.split_whitespace()) {
-        let word_chars = if word.is_ascii() {
-            word.len()
-        } else {
-            word.chars().count()
-        };
-        let needed = word_chars + usize::from(!out.is_empty());
-        if n_chars + needed > max_chars {
-            if out.is_empty() {
-                out.push_str(prefix_chars(word, max_chars));
+    for part in parts {
+        let mut rest = part.trim_start();
+        while !rest.is_empty() {
+            if !out.is_empty() {
+                out.push(' ');
+                n_chars += 1;
             }
-            return format!("{}…", out.trim_end_matches([',', ';', ':', '.']));
+            let (run, run_chars) =
+                single_spaced_run(rest, max_chars.saturating_add(1).saturating_sub(n_chars));
+            out.push_str(run);
+            n_chars += run_chars;
+            if n_chars > max_chars {
+                // `out` has one character too many: keep the words that end before it, or the
+                // start of a first word that is too long on its own.
+                match out.rfind(' ') {
+                    Some(space) => out.truncate(space),
+                    None => {
+                        out.pop();
+                    }
+                }
+                out.truncate(out.trim_end_matches([',', ';', ':', '.']).len());
+                out.push('…');
+                return out;
+            }
+            rest = rest[run.len()..].trim_start();
         }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-        n_chars += needed;
     }
     out
+}
+
+/// `text` with each run of whitespace as one space, trimmed.
+fn single_spaced(text: &str) -> String {
+    excerpt_text(&[text], usize::MAX)
+}
+
+/// The longest start of `text` (which starts with a character that is not whitespace) of at
+/// most `max_chars` characters whose whitespace is single ASCII spaces between other
+/// characters, and its number of characters.
+fn single_spaced_run(text: &str, max_chars: usize) -> (&str, usize) {
+    let bytes = text.as_bytes();
+    let (mut at, mut n_chars) = (0, 0);
+    while n_chars < max_chars {
+        // Printable ASCII other than the space, a byte a character: most of the text.
+        let room = (max_chars - n_chars).min(bytes.len() - at);
+        let printable = bytes[at..at + room]
+            .iter()
+            .position(|byte| !(0x21..0x7f).contains(byte))
+            .unwrap_or(room);
+        at += printable;
+        n_chars += printable;
+        if n_chars == max_chars {
+            break;
+        }
+        let Some(&byte) = bytes.get(at) else {
+            break;
+        };
+        let width = if byte == b' ' {
+            // A space stays when a character that is not whitespace follows it.
+            match bytes.get(at + 1) {
+                Some(&next) if next.is_ascii() && is_ascii_whitespace(next) => break,
+                Some(&next) if !next.is_ascii() && char_at(text, at + 1).is_whitespace() => break,
+                Some(_) => 1,
+                None => break,
+            }
+        } else if byte.is_ascii() {
+            if is_ascii_whitespace(byte) {
+                break;
+            }
+            1
+        } else {
+            let c = char_at(text, at);
+            if c.is_whitespace() {
+                break;
+            }
+            c.len_utf8()
+        };
+        at += width;
+        n_chars += 1;
+    }
+    (&text[..at], n_chars)
+}
+
+/// What `char::is_whitespace` says of an ASCII byte (which, unlike
+/// `u8::is_ascii_whitespace`, includes the vertical tab).
+fn is_ascii_whitespace(byte: u8) -> bool {
+    matches!(byte, b' ' | b'\t'..=b'\r')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1595,6 +1663,52 @@ mod tests {
             excerpt_text(&["the Maia AI", "accelerator,\nspecifically designed"], 26),
             "the Maia AI accelerator…"
         );
+    }
+
+    /// [`excerpt_text`] as it was defined before it copied runs: word by word.
+    fn excerpt_by_word(parts: &[&str], max_chars: usize) -> String {
+        let mut out = String::new();
+        let mut n_chars = 0;
+        for word in parts.iter().flat_map(|part| part.split_whitespace()) {
+            let word_chars = word.chars().count();
+            let needed = word_chars + usize::from(!out.is_empty());
+            if n_chars + needed > max_chars {
+                if out.is_empty() {
+                    out.push_str(prefix_chars(word, max_chars));
+                }
+                return format!("{}…", out.trim_end_matches([',', ';', ':', '.']));
+            }
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
+            n_chars += needed;
+        }
+        out
+    }
+
+    /// Text with every kind of whitespace, alone and in runs, around words of ASCII and other
+    /// characters and the punctuation an excerpt's end is trimmed of.
+    const SPACED_TEXT: &str = "([a-z]{1,12}|[,;:.]|\u{e9}t\u{e9}|\u{6771}|\u{1}|\u{7f}| | {2,3}|\t|\n|\u{b}|\u{c}|\r|\u{85}|\u{a0}|\u{2003}|\u{3000}){0,40}";
+
+    proptest::proptest! {
+        #[test]
+        fn copying_runs_excerpts_as_word_by_word_did(
+            parts in proptest::collection::vec(SPACED_TEXT, 0..4),
+            max_chars in 0usize..120,
+        ) {
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(
+                excerpt_text(&parts, max_chars),
+                excerpt_by_word(&parts, max_chars)
+            );
+        }
+
+        #[test]
+        fn single_spaced_is_flattened_and_trimmed(text in SPACED_TEXT) {
+            let flattened = super::super::flatten_whitespace(&text);
+            proptest::prop_assert_eq!(single_spaced(&text), flattened.trim());
+        }
     }
 
     #[test]
