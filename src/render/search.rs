@@ -14,6 +14,7 @@
 
 use std::collections::BTreeMap;
 use std::hash::Hasher;
+use std::io::Write;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -1140,28 +1141,29 @@ fn filter_hash(value: &str) -> u32 {
     })
 }
 
-/// A record as `records/<n>.json` holds it: what a result shows.
-#[derive(Serialize)]
+/// A record as `records/<n>.json` holds it: what a result shows. Written by
+/// [`RecordJson::write`]; in tests, serde's form of it is what that must match byte for byte.
+#[cfg_attr(test, derive(Serialize))]
 struct RecordJson<'a> {
-    #[serde(rename = "type")]
+    #[cfg_attr(test, serde(rename = "type"))]
     kind: &'static str,
     url: &'a str,
     title: String,
     /// The start of the record's text, from which the client cuts the excerpt.
     text: String,
-    #[serde(skip_serializing_if = "RecordMetaJson::is_empty")]
+    #[cfg_attr(test, serde(skip_serializing_if = "RecordMetaJson::is_empty"))]
     meta: RecordMetaJson<'a>,
 }
 
-#[derive(Serialize)]
+#[cfg_attr(test, derive(Serialize))]
 struct RecordMetaJson<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     kind: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     status: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     number: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(skip_serializing_if = "Option::is_none"))]
     source: Option<&'a str>,
 }
 
@@ -1203,6 +1205,110 @@ impl<'a> RecordJson<'a> {
             },
         }
     }
+}
+
+impl RecordJson<'_> {
+    /// Appends the record as serde_json writes it: `{"type":…,"url":…,"title":…,"text":…}`,
+    /// then `"meta"` with the fields it has, if any.
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"type\":");
+        push_json_string(out, self.kind);
+        out.extend_from_slice(b",\"url\":");
+        push_json_string(out, self.url);
+        out.extend_from_slice(b",\"title\":");
+        push_json_string(out, &self.title);
+        out.extend_from_slice(b",\"text\":");
+        push_json_string(out, &self.text);
+        if !self.meta.is_empty() {
+            let meta = &self.meta;
+            // Each present field after `{` or `,`: the first one present opens the object.
+            let mut opening: &[u8] = b",\"meta\":{";
+            let mut field = |out: &mut Vec<u8>, key: &[u8]| {
+                out.extend_from_slice(opening);
+                out.extend_from_slice(key);
+                opening = b",";
+            };
+            if let Some(kind) = meta.kind {
+                field(out, b"\"kind\":");
+                push_json_string(out, kind);
+            }
+            if let Some(status) = meta.status {
+                field(out, b"\"status\":");
+                push_json_string(out, status);
+            }
+            if let Some(number) = meta.number {
+                field(out, b"\"number\":");
+                write!(out, "{number}").expect("writing to a Vec cannot fail");
+            }
+            if let Some(source) = meta.source {
+                field(out, b"\"source\":");
+                push_json_string(out, source);
+            }
+            out.push(b'}');
+        }
+        out.push(b'}');
+    }
+}
+
+/// Appends `text` as a JSON string escaped as serde_json escapes it: `"`, `\` and the control
+/// characters below U+0020, as `\b`, `\t`, `\n`, `\f`, `\r` or else `\u00xx`; nothing else
+/// (not `/`, not U+007F, not non-ASCII). Looks at eight bytes at a time: the text of records
+/// rarely has anything to escape, and serde_json's byte-by-byte loop was most of the cost of
+/// writing them.
+fn push_json_string(out: &mut Vec<u8>, text: &str) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // High bits of the bytes that are zero: exact as to whether there is one.
+    let zero_bytes = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS;
+    let bytes = text.as_bytes();
+    out.reserve(text.len() + 2);
+    out.push(b'"');
+    // Bytes before `copied` are in `out`.
+    let mut copied = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if at + 8 <= bytes.len() {
+            let word = load_u64(bytes, at);
+            let special = (word.wrapping_sub(ONES * 0x20) & !word & HIGHS)
+                | zero_bytes(word ^ (ONES * u64::from(b'"')))
+                | zero_bytes(word ^ (ONES * u64::from(b'\\')));
+            if special == 0 {
+                at += 8;
+                continue;
+            }
+        }
+        let end = (at + 8).min(bytes.len());
+        for index in at..end {
+            let byte = bytes[index];
+            let escape: &[u8] = match byte {
+                b'"' => b"\\\"",
+                b'\\' => b"\\\\",
+                0x08 => b"\\b",
+                b'\t' => b"\\t",
+                b'\n' => b"\\n",
+                0x0c => b"\\f",
+                b'\r' => b"\\r",
+                0x00..0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    &[
+                        b'\\',
+                        b'u',
+                        b'0',
+                        b'0',
+                        HEX[usize::from(byte >> 4)],
+                        HEX[usize::from(byte & 0xf)],
+                    ]
+                }
+                _ => continue,
+            };
+            out.extend_from_slice(&bytes[copied..index]);
+            out.extend_from_slice(escape);
+            copied = index + 1;
+        }
+        at = end;
+    }
+    out.extend_from_slice(&bytes[copied..]);
+    out.push(b'"');
 }
 
 #[derive(Serialize)]
@@ -1373,9 +1479,7 @@ fn record_files(records: Vec<SearchRecord>, put: &PutFile<'_>) -> anyhow::Result
         .chunks(RECORDS_PER_CHUNK)
         .enumerate()
         .map(|(number, chunk)| {
-            let json: Vec<RecordJson<'_>> = chunk.iter().map(RecordJson::new).collect();
-            let mut bytes = serde_json::to_vec(&json).expect("records serialize to JSON");
-            bytes.push(b'\n');
+            let bytes = record_chunk_json(&chunk);
             IndexFile::put(format!("{BUNDLE_DIR}records/{number}.json"), bytes, put)
         })
         .collect::<anyhow::Result<_>>()?;
@@ -1386,6 +1490,20 @@ fn record_files(records: Vec<SearchRecord>, put: &PutFile<'_>) -> anyhow::Result
         filters,
         files,
     })
+}
+
+/// `records/<n>.json`: the JSON array of `records` as [`RecordJson`], and a line break.
+fn record_chunk_json(records: &[SearchRecord]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(records.len() * 512);
+    for (index, record) in records.iter().enumerate() {
+        out.push(if index == 0 { b'[' } else { b',' });
+        RecordJson::new(record).write(&mut out);
+    }
+    if records.is_empty() {
+        out.push(b'[');
+    }
+    out.extend_from_slice(b"]\n");
+    out
 }
 
 /// The files of filter `name`, handed to `put`: for each value, the ids of the records that
@@ -1709,6 +1827,67 @@ mod tests {
             let flattened = super::super::flatten_whitespace(&text);
             proptest::prop_assert_eq!(single_spaced(&text), flattened.trim());
         }
+    }
+
+    /// Strings with every character serde_json escapes, in runs of plain text long and short,
+    /// so that the escapes fall anywhere in an eight-byte step.
+    const JSON_TEXT: &str =
+        "([a-z /]{0,11}|[\\u{0}-\\u{1f}]|\"|\\\\|\\u{7f}|\\u{e9}|\\u{2028}|\\u{1f600}){0,30}";
+
+    fn json_string(text: &str) -> String {
+        let mut out = Vec::new();
+        push_json_string(&mut out, text);
+        String::from_utf8(out).expect("escaping keeps UTF-8")
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn strings_are_escaped_as_serde_json_escapes_them(text in JSON_TEXT) {
+            let expected = serde_json::to_string(&text).expect("a string serializes");
+            proptest::prop_assert_eq!(json_string(&text), expected);
+        }
+
+        #[test]
+        fn any_string_is_escaped_as_serde_json_escapes_it(text in proptest::prelude::any::<String>()) {
+            let expected = serde_json::to_string(&text).expect("a string serializes");
+            proptest::prop_assert_eq!(json_string(&text), expected);
+        }
+
+        #[test]
+        fn record_chunks_are_written_as_serde_json_writes_them(
+            texts in proptest::collection::vec(JSON_TEXT, 4),
+            number in proptest::option::of(0usize..100_000),
+            n_records in 1usize..4,
+        ) {
+            let mut records = sample();
+            records.truncate(n_records);
+            for record in &mut records {
+                record.url = texts[0].clone();
+                record.title = texts[1].clone();
+                record.content = texts[2].clone();
+                record.meta.number = number;
+                if record.meta.source.is_some() {
+                    record.meta.source = Some(Arc::from(texts[3].as_str()));
+                }
+            }
+            records[0].meta.status = Some("disputed");
+            let json: Vec<RecordJson<'_>> = records.iter().map(RecordJson::new).collect();
+            let mut expected = serde_json::to_vec(&json).expect("records serialize to JSON");
+            expected.push(b'\n');
+            proptest::prop_assert_eq!(
+                String::from_utf8(record_chunk_json(&records)).expect("UTF-8"),
+                String::from_utf8(expected).expect("UTF-8")
+            );
+        }
+    }
+
+    #[test]
+    fn records_without_meta_have_no_meta_object() {
+        let records = [record(RecordKind::Source, "/s/", "S", "Text.")];
+        assert_eq!(
+            String::from_utf8(record_chunk_json(&records)).expect("UTF-8"),
+            "[{\"type\":\"source\",\"url\":\"/s/\",\"title\":\"S\",\"text\":\"Text.\"}]\n"
+        );
     }
 
     #[test]
