@@ -46,14 +46,20 @@ fn text_directive(reader_text: &str, passage: Range<usize>) -> Option<String> {
     let block_end = reader_text[passage.end..]
         .find('\n')
         .map_or(reader_text.len(), |newline| passage.end + newline);
-    let before: Vec<&str> = reader_text[block_start..passage.start]
+    // Only the words next to the passage are read: this runs for each annotation on each page
+    // that shows it, and a block can be long.
+    let mut before: Vec<&str> = reader_text[block_start..passage.start]
         .split_whitespace()
+        .rev()
+        .take(CONTEXT_WORDS)
         .collect();
-    let after: Vec<&str> = reader_text[passage.end..block_end]
+    before.reverse();
+    let prefix = before.join(" ");
+    let suffix = reader_text[passage.end..block_end]
         .split_whitespace()
-        .collect();
-    let prefix = before[before.len().saturating_sub(CONTEXT_WORDS)..].join(" ");
-    let suffix = after[..after.len().min(CONTEXT_WORDS)].join(" ");
+        .take(CONTEXT_WORDS)
+        .collect::<Vec<_>>()
+        .join(" ");
 
     let mut terms = Vec::new();
     if !prefix.is_empty() {
@@ -77,12 +83,15 @@ fn text_directive(reader_text: &str, passage: Range<usize>) -> Option<String> {
 /// `.`, `_`, `~`. The spec requires `-`, `&` and `,` to be encoded, since they delimit terms and
 /// directives; encoding the rest keeps the URL valid wherever it is pasted.
 pub fn encode_term(term: &str) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(term.len() * 3);
     for byte in term.bytes() {
         if byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'~') {
             out.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(char::from(HEX[usize::from(byte >> 4)]));
+            out.push(char::from(HEX[usize::from(byte & 0xf)]));
         }
     }
     out
@@ -144,6 +153,80 @@ mod tests {
             "gamma.\nDelta",
             "https://example.com/a#:~:text=Alpha%20beta-,gamma.,Delta,-epsilon.",
         );
+    }
+
+    /// The context words as first written: every word of the block around the passage, then
+    /// the last (first) few. The fast reading must give the same directive.
+    fn directive_by_definition(reader_text: &str, passage: Range<usize>) -> Option<String> {
+        let text = &reader_text[passage.clone()];
+        let blocks: Vec<Vec<&str>> = text
+            .split('\n')
+            .map(|block| block.split_whitespace().collect::<Vec<_>>())
+            .filter(|words| !words.is_empty())
+            .collect();
+        let (first, last) = (blocks.first()?, blocks.last()?);
+        let block_start = reader_text[..passage.start]
+            .rfind('\n')
+            .map_or(0, |n| n + 1);
+        let block_end = reader_text[passage.end..]
+            .find('\n')
+            .map_or(reader_text.len(), |n| passage.end + n);
+        let before: Vec<&str> = reader_text[block_start..passage.start]
+            .split_whitespace()
+            .collect();
+        let after: Vec<&str> = reader_text[passage.end..block_end]
+            .split_whitespace()
+            .collect();
+        let prefix = before[before.len().saturating_sub(CONTEXT_WORDS)..].join(" ");
+        let suffix = after[..after.len().min(CONTEXT_WORDS)].join(" ");
+        let encode = |term: &str| {
+            term.bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~') {
+                        char::from(b).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect::<String>()
+        };
+        let mut terms = Vec::new();
+        if !prefix.is_empty() {
+            terms.push(format!("{}-", encode(&prefix)));
+        }
+        if blocks.len() == 1 && first.len() <= MAX_EXACT_WORDS {
+            terms.push(encode(&first.join(" ")));
+        } else {
+            let start = &first[..first.len().min(RANGE_WORDS)];
+            let end = &last[last.len().saturating_sub(RANGE_WORDS)..];
+            terms.push(encode(&start.join(" ")));
+            terms.push(encode(&end.join(" ")));
+        }
+        if !suffix.is_empty() {
+            terms.push(format!("-{}", encode(&suffix)));
+        }
+        Some(terms.join(","))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_directive_is_the_one_by_definition(
+            text in "[ a-zé,&\u{a0}\n-]{0,80}",
+            a in 0usize..81,
+            b in 0usize..81,
+        ) {
+            let (mut start, mut end) = (a.min(b).min(text.len()), a.max(b).min(text.len()));
+            while !text.is_char_boundary(start) {
+                start -= 1;
+            }
+            while !text.is_char_boundary(end) {
+                end += 1;
+            }
+            proptest::prop_assert_eq!(
+                text_directive(&text, start..end),
+                directive_by_definition(&text, start..end)
+            );
+        }
     }
 
     #[test]
