@@ -845,7 +845,7 @@ fn annotation(
         None if kind == Some(AnnotationKind::Claim) => Some(ClaimStatus::Unverified),
         None => None,
     };
-    let date = date(raw.date.as_ref(), diagnostics);
+    let date = date(raw.date.as_deref(), diagnostics);
     let mut links = Vec::new();
     for link in &raw.links {
         non_empty(&link.title, "link title", diagnostics);
@@ -869,7 +869,7 @@ fn annotation(
         themes,
         kind: kind.expect("no new errors"),
         status,
-        author: optional(&raw.author),
+        author: optional(raw.author.as_deref()),
         date,
         links,
         file: raw.file,

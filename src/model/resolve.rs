@@ -228,9 +228,8 @@ pub(super) fn url(text: Option<&Text>, diagnostics: &mut Diagnostics) -> Option<
     Some(value.to_string())
 }
 
-pub(super) fn optional(text: &Option<Text>) -> Option<String> {
-    text.as_ref()
-        .map(|t| t.value.trim().to_string())
+pub(super) fn optional(text: Option<&Text>) -> Option<String> {
+    text.map(|t| t.value.trim().to_string())
         .filter(|v| !v.is_empty())
 }
 
@@ -337,11 +336,11 @@ impl CheckedDoc<'_> {
         Doc {
             slug: self.slug,
             title: raw.title.value.trim().to_string(),
-            publisher: optional(&raw.publisher),
-            author: optional(&raw.author),
+            publisher: optional(raw.publisher.as_ref()),
+            author: optional(raw.author.as_ref()),
             date: self.date,
             url: self.url,
-            summary: optional(&raw.summary),
+            summary: optional(raw.summary.as_ref()),
             file: raw.file,
             body: raw.body,
             reader,
