@@ -459,6 +459,19 @@ struct Rendered {
     highlighted_code: bool,
 }
 
+/// A page rendered after the source pages: `(id, page number, number of pages)` for a list
+/// page.
+#[derive(Clone, Copy)]
+enum PageJob {
+    Front,
+    Entities,
+    Themes,
+    NotFound,
+    Entity(EntityId, usize, usize),
+    Theme(ThemeId, usize, usize),
+    Annotations(usize, usize),
+}
+
 impl Renderer<'_, '_> {
     /// Renders every page and copies the static files into `emitter`; returns the problems
     /// found and the site's template value.
@@ -489,53 +502,40 @@ impl Renderer<'_, '_> {
         steps.end("source pages");
         let highlighted = highlighted.into_inner();
         let site = self.site(highlighted);
-        // A list page with many pages renders them in parallel too: `(list, page number)`.
-        let entity_pages = briefing
-            .entities
-            .iter()
-            .enumerate()
-            .flat_map(|(index, entity)| {
-                let n_pages = n_pages(entity.mentions.len(), entity.annotations.len());
-                (1..=n_pages).map(move |number| (EntityId::from_index(index), number, n_pages))
-            });
-        emitter.all(
-            &mut diagnostics,
-            entity_pages.collect::<Vec<_>>().into_par_iter(),
-            |(id, number, n_pages)| self.entity_page(id, number, n_pages, &site),
-        )?;
-        steps.end("entity pages");
-        let theme_pages = briefing
-            .themes
-            .iter()
-            .enumerate()
-            .flat_map(|(index, theme)| {
-                let n_pages = n_pages(0, theme.annotations.len());
-                (1..=n_pages).map(move |number| (ThemeId::from_index(index), number, n_pages))
-            });
-        emitter.all(
-            &mut diagnostics,
-            theme_pages.collect::<Vec<_>>().into_par_iter(),
-            |(id, number, n_pages)| self.theme_page(id, number, n_pages, &site),
-        )?;
-        steps.end("theme pages");
+        // Every other page in one parallel batch: a barrier between kinds of page would leave a
+        // core idle while the other finishes the last page of a kind, and the front page alone
+        // (it lists every source) takes a core for a while. So the longest pages come first,
+        // and the rest fill in behind them. A list page with many pages is a job per page.
+        let mut jobs: Vec<PageJob> = vec![
+            PageJob::Front,
+            PageJob::Entities,
+            PageJob::Themes,
+            PageJob::NotFound,
+        ];
+        for (index, entity) in briefing.entities.iter().enumerate() {
+            let n_pages = n_pages(entity.mentions.len(), entity.annotations.len());
+            let id = EntityId::from_index(index);
+            jobs.extend((1..=n_pages).map(|number| PageJob::Entity(id, number, n_pages)));
+        }
+        for (index, theme) in briefing.themes.iter().enumerate() {
+            let n_pages = n_pages(0, theme.annotations.len());
+            let id = ThemeId::from_index(index);
+            jobs.extend((1..=n_pages).map(|number| PageJob::Theme(id, number, n_pages)));
+        }
         let n_annotation_pages = briefing.annotations.len().div_ceil(ROWS_PER_PAGE).max(1);
-        emitter.all(
-            &mut diagnostics,
-            (1..=n_annotation_pages).into_par_iter(),
-            |number| self.annotations_page(number, n_annotation_pages, &site),
-        )?;
-        steps.end("annotation index pages");
-        emitter.all(
-            &mut diagnostics,
-            (0..4).into_par_iter(),
-            |page| match page {
-                0 => self.index_page(&site),
-                1 => self.entities_page(&site),
-                2 => self.themes_page(&site),
-                _ => self.not_found_page(&site),
-            },
-        )?;
-        steps.end("front page, indexes, 404");
+        jobs.extend(
+            (1..=n_annotation_pages).map(|number| PageJob::Annotations(number, n_annotation_pages)),
+        );
+        emitter.all(&mut diagnostics, jobs.into_par_iter(), |job| match job {
+            PageJob::Front => self.index_page(&site),
+            PageJob::Entities => self.entities_page(&site),
+            PageJob::Themes => self.themes_page(&site),
+            PageJob::NotFound => self.not_found_page(&site),
+            PageJob::Entity(id, number, n_pages) => self.entity_page(id, number, n_pages, &site),
+            PageJob::Theme(id, number, n_pages) => self.theme_page(id, number, n_pages, &site),
+            PageJob::Annotations(number, n_pages) => self.annotations_page(number, n_pages, &site),
+        })?;
+        steps.end("entity, theme and index pages");
         for file in &self.sources.site_theme.static_files {
             emitter.file(&file.output_path, file.bytes.clone())?;
         }
