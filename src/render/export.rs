@@ -186,9 +186,14 @@ impl Renderer<'_, '_> {
             },
             last: page_id,
         };
-        // Compact: a machine-read file of tens of megabytes at thousands of sources.
-        serde_json::to_writer(&mut *out, &collection)?;
-        out.write_all(b"\n")?;
+        // Compact: a machine-read file of tens of megabytes at thousands of sources. serde_json
+        // writes a token at a time: buffered here, each is a copy into a buffer of a known type
+        // rather than a call through `dyn Write`.
+        use std::io::Write as _;
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 16, out);
+        serde_json::to_writer(&mut buffered, &collection)?;
+        buffered.write_all(b"\n")?;
+        buffered.flush()?;
         Ok(())
     }
 
@@ -316,6 +321,10 @@ impl QuoteSelection {
 /// Editor Markdown with its `@/` links (inline or reference-style) made absolute, so the note
 /// still links into the briefing when read outside the site.
 fn absolute_internal_links(markdown: &str, base_url: &str) -> String {
+    // Only a link whose text holds `@/` is rewritten; most notes have none, and need no parse.
+    if memchr::memmem::find(markdown.as_bytes(), b"@/").is_none() {
+        return markdown.to_string();
+    }
     let parser = Parser::new_ext(markdown, markdown_options()).into_offset_iter();
     let mut at_offsets: Vec<usize> = parser
         .reference_definitions()
