@@ -308,7 +308,7 @@ impl LiveSite {
 /// Whether some editor text may hold an `@/` link: a source body with one (its links are
 /// parsed already), or a note, description or front page whose Markdown has an `@` (or a
 /// character reference, which could spell one).
-fn may_link_inside(inputs: Inputs<'_, '_>) -> bool {
+pub(super) fn may_link_inside(inputs: Inputs<'_, '_>) -> bool {
     let briefing = inputs.briefing;
     let files = &inputs.sources.files;
     let may_spell_at =

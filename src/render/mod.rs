@@ -227,12 +227,19 @@ pub fn render_site(
     sink: &dyn Sink,
 ) -> anyhow::Result<Rendering> {
     let tera = compile_templates(&sources.site_theme)?;
-    let site_index = site_index(briefing);
     let inputs = Inputs {
         config,
         sources,
         briefing,
         tera: &tera,
+    };
+    // The table of link targets is made on one thread and holds a string for every annotation
+    // and mention: only made when some text may link inside the site (large briefings made by
+    // a program usually have no `@/` link at all).
+    let site_index = if live::may_link_inside(inputs) {
+        site_index(briefing)
+    } else {
+        SiteIndex::default()
     };
     let no_views = Views::none();
     // Notes are rendered once, before any view is made (and read no view).
@@ -314,7 +321,13 @@ impl Steps {
 
 /// Every page and fragment an `@/` link may point at.
 fn site_index(briefing: &Briefing<'_>) -> SiteIndex {
-    let mut targets = BTreeSet::new();
+    let n_targets = 4
+        + briefing.docs.len()
+        + 2 * briefing.annotations.len()
+        + briefing.mentions.len()
+        + briefing.entities.len()
+        + briefing.themes.len();
+    let mut targets = std::collections::HashSet::with_capacity(n_targets);
     targets.insert(String::new());
     for page in ["entities/", "themes/", "annotations/"] {
         targets.insert(page.to_string());
@@ -338,9 +351,7 @@ fn site_index(briefing: &Briefing<'_>) -> SiteIndex {
     for theme in &briefing.themes {
         targets.insert(format!("themes/{}/", theme.slug));
     }
-    SiteIndex {
-        targets: targets.into_iter().collect(),
-    }
+    SiteIndex { targets }
 }
 
 /// What rendering reads: the configuration, the loaded sources (for the site theme, static

@@ -622,3 +622,55 @@ fn check_reports_the_broken_links_build_reports() {
         built.stderr
     );
 }
+
+/// The table of link targets is only made when some text may link inside the site: a good
+/// `@/` link that is the only one of the briefing, in any of the places one can be, must still
+/// resolve (it would be reported broken if the table were left out).
+#[test]
+fn a_lone_internal_link_resolves_wherever_it_is() {
+    let link = "See [the passage](@/sources/harbour-report/#ann-new-quay).";
+    // (file, how the link goes in, the page that shows it)
+    type Place<'l> = (&'l str, &'l dyn Fn(&str) -> String, &'l str);
+    let places: [Place; 5] = [
+        (
+            "content/sources/harbour-report.md",
+            &|t| format!("{t}\n{link}\n"),
+            "sources/harbour-report/",
+        ),
+        (
+            "content/annotations/harbour-report.yaml",
+            &|t| t.replacen("note: \"", &format!("note: \"{link} "), 1),
+            "sources/harbour-report/",
+        ),
+        (
+            "content/entities/harbour-authority.md",
+            &|t| format!("{t}\n{link}\n"),
+            "entities/harbour-authority/",
+        ),
+        (
+            "content/themes/infrastructure.md",
+            &|t| format!("{t}\n{link}\n"),
+            "themes/infrastructure/",
+        ),
+        ("content/_index.md", &|t| format!("{t}\n{link}\n"), ""),
+    ];
+    for (file, add_link, page) in places {
+        let site = SiteTest::new("build/minimal");
+        // The fixture's own front-page link goes, so this is the briefing's only `@/` link.
+        site.edit("content/_index.md", |t| {
+            t.replace("[one source](@/sources/harbour-report/)", "one source")
+        });
+        site.edit(file, add_link);
+        let run = site.gloss(&["build"]).assert_code(0);
+        assert!(
+            !run.stderr.contains("broken-internal-link"),
+            "{file}: the link is good:\n{}",
+            run.stderr
+        );
+        assert!(
+            site.page(page)
+                .contains("href=\"/sources/harbour-report/#ann-new-quay\""),
+            "{file}: the link is resolved on `{page}`"
+        );
+    }
+}
