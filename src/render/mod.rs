@@ -1461,14 +1461,29 @@ fn display_date(date: jiff::civil::Date) -> String {
 /// runs is copied a run at a time: this is done for every annotation on every page that shows
 /// it.
 fn flatten_whitespace(text: &str) -> String {
-    // Most passages are ASCII with single spaces only: nothing to flatten.
+    // Most passages are ASCII: one pass over the bytes, a run of text or of whitespace at a
+    // time. (ASCII whitespace as `char::is_whitespace` has it: not 0x1c to 0x1f.)
     let bytes = text.as_bytes();
-    let other_whitespace = |b: u8| matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-    if bytes.is_ascii()
-        && !bytes.iter().any(|&b| other_whitespace(b))
-        && !bytes.windows(2).any(|pair| pair == b"  ")
-    {
-        return text.to_string();
+    if bytes.is_ascii() {
+        let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+        let mut out = String::with_capacity(text.len());
+        let mut index = 0;
+        while index < bytes.len() {
+            let start = index;
+            if space(bytes[index]) {
+                while index < bytes.len() && space(bytes[index]) {
+                    index += 1;
+                }
+                out.push(' ');
+            } else {
+                while index < bytes.len() && !space(bytes[index]) {
+                    index += 1;
+                }
+                // ASCII: every index is a character boundary.
+                out.push_str(&text[start..index]);
+            }
+        }
+        return out;
     }
     let mut out = String::with_capacity(text.len());
     // Where the run of text being copied started, if in one; whether a space is owed.
