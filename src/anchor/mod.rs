@@ -99,6 +99,9 @@ pub struct Drift {
 /// At most this many words of context are tried when suggesting a prefix or suffix.
 const MAX_SUGGESTED_CONTEXT_WORDS: usize = 12;
 
+/// How many of a quote's first bytes its exact search looks for (see `DocIndex::occurrences`).
+const SEARCH_HEAD_BYTES: usize = 16;
+
 /// Closest-text search is skipped for quotes longer than this many characters.
 const MAX_FUZZY_QUOTE_CHARS: usize = 2_000;
 
@@ -331,8 +334,11 @@ impl DocIndex {
     /// ends on boundaries of the normalised text.
     fn occurrences(&self, needle: &str) -> Vec<Occurrence> {
         let haystack = self.normalized.text.as_str();
-        // Made once per quote (`str::find` prepares its search again on every call).
-        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        // The search looks for the quote's first bytes and compares the rest where they are
+        // found: preparing a search takes time in the length of what it looks for, and a quote
+        // is searched for in one source only, whose text is not much longer than the quote.
+        let head = &needle.as_bytes()[..needle.len().min(SEARCH_HEAD_BYTES)];
+        let finder = memchr::memmem::Finder::new(head);
         let mut occurrences = Vec::new();
         let mut search_from = 0;
         while let Some(found) = haystack
@@ -340,6 +346,11 @@ impl DocIndex {
             .and_then(|rest| finder.find(rest.as_bytes()))
         {
             let start = search_from + found;
+            if !haystack.as_bytes()[start..].starts_with(needle.as_bytes()) {
+                let first_char_len = haystack[start..].chars().next().map_or(1, char::len_utf8);
+                search_from = start + first_char_len;
+                continue;
+            }
             let normalized = start..start + needle.len();
             if let Some(original) = self.normalized.original_range(normalized.clone()) {
                 let reader = trim_range(&self.reader_text, original);
@@ -1366,5 +1377,60 @@ mod tests {
             "took {:?}",
             started.elapsed()
         );
+    }
+
+    /// `DocIndex::occurrences` as it was defined: a search for the whole quote.
+    fn occurrences_by_whole_search(
+        index: &DocIndex,
+        needle: &str,
+    ) -> Vec<(Range<usize>, Range<usize>)> {
+        let haystack = index.normalized.text.as_str();
+        let finder = memchr::memmem::Finder::new(needle.as_bytes());
+        let mut found = Vec::new();
+        let mut search_from = 0;
+        while let Some(at) = haystack
+            .get(search_from..)
+            .and_then(|rest| finder.find(rest.as_bytes()))
+        {
+            let start = search_from + at;
+            let normalized = start..start + needle.len();
+            if let Some(original) = index.normalized.original_range(normalized.clone()) {
+                let reader = trim_range(&index.reader_text, original);
+                if !reader.is_empty() {
+                    found.push((normalized, reader));
+                }
+            }
+            search_from = start + haystack[start..].chars().next().map_or(1, char::len_utf8);
+        }
+        found
+    }
+
+    proptest::proptest! {
+        /// Quotes longer and shorter than the searched head, in texts that repeat it in part
+        /// and in whole, overlapping.
+        #[test]
+        fn occurrences_agree_with_a_search_for_the_whole_quote(
+            text in "(aaaaaaaaaaaaaaaaaaaa|aaaaaaaaaaaaaaaab|[ab é\n—]){0,12}",
+            from in 0usize..200,
+            len in 0usize..60,
+            other in "[ab é]{0,24}",
+            use_other in proptest::bool::ANY,
+        ) {
+            let index = DocIndex::new(&text);
+            let normalized = index.normalized.text.clone();
+            let needle = if use_other {
+                other
+            } else {
+                let chars: Vec<char> = normalized.chars().collect();
+                let from = from.min(chars.len());
+                chars[from..(from + len).min(chars.len())].iter().collect()
+            };
+            let got: Vec<(Range<usize>, Range<usize>)> = index
+                .occurrences(&needle)
+                .into_iter()
+                .map(|o| (o.normalized, o.reader))
+                .collect();
+            proptest::prop_assert_eq!(got, occurrences_by_whole_search(&index, &needle));
+        }
     }
 }
