@@ -268,7 +268,7 @@ pub fn render_site(
     steps.end("search index");
     let (notes, note_diagnostics) = render_notes();
     steps.end("notes");
-    let views = Views::per_page(briefing, notes);
+    let views = Views::per_page(briefing, notes, &sources.site_theme);
     let renderer = inputs.renderer(&site_index, &views);
     let extras = inputs.renderer(&site_index, &no_views);
     // The feed and the export read no view and no page: one thread makes them while the
@@ -394,6 +394,10 @@ pub(crate) struct Views {
     kept: Vec<OnceLock<tera::Value>>,
     /// Per page: each annotation's note, rendered once (`render_notes`).
     notes: Option<Vec<Option<String>>>,
+    /// Per page: whether the views of pages other than source pages need `original_url` (the
+    /// link to the passage in the original, the costliest field to make). The source page's
+    /// notes show it; other pages' views have it only if some template there names it.
+    cards_name_original_url: bool,
     /// Each theme's summary (a [`ThemeSummaryView`]), by theme index, made once for all the
     /// pages of the theme: it lists every source of the theme, so a list of `n` pages that
     /// made it for each page would take time in `n²`.
@@ -407,16 +411,28 @@ impl Views {
             shared: OnceLock::new(),
             kept: slots(briefing.annotations.len()),
             notes: None,
+            cards_name_original_url: true,
             theme_summaries: slots(briefing.themes.len()),
         }
     }
 
     /// Views made for each page, from the notes rendered once, by annotation index.
-    fn per_page(briefing: &Briefing<'_>, notes: Vec<Option<String>>) -> Views {
+    fn per_page(
+        briefing: &Briefing<'_>,
+        notes: Vec<Option<String>>,
+        site_theme: &SiteTheme,
+    ) -> Views {
+        // A template that names the field in text (`a.original_url`, `a["original_url"]`); the
+        // source page and its notes always have it.
+        let cards_name_original_url = site_theme.templates.iter().any(|template| {
+            !matches!(template.name.as_str(), "note.html" | "source.html")
+                && template.text.contains("original_url")
+        });
         Views {
             shared: OnceLock::new(),
             kept: Vec::new(),
             notes: Some(notes),
+            cards_name_original_url,
             theme_summaries: slots(briefing.themes.len()),
         }
     }
@@ -428,6 +444,7 @@ impl Views {
             shared: OnceLock::new(),
             kept: Vec::new(),
             notes: None,
+            cards_name_original_url: false,
             theme_summaries: Vec::new(),
         }
     }
@@ -804,10 +821,15 @@ impl Renderer<'_, '_> {
 
     /// An annotation as every page shows it: made for this page from its rendered note
     /// ([`Views::per_page`]), or made the first time a page asks for it and shared from then on.
-    fn annotation_view(&self, id: AnnotationId) -> anyhow::Result<AnnotationRef<'_>> {
+    fn annotation_view(
+        &self,
+        id: AnnotationId,
+        on_source_page: bool,
+    ) -> anyhow::Result<AnnotationRef<'_>> {
         if let Some(notes) = &self.views.notes {
             let note_html = notes[id.index()].clone();
-            let view = self.make_view(id, note_html, self.shared_refs()?);
+            let original_url = on_source_page || self.views.cards_name_original_url;
+            let view = self.make_view(id, note_html, original_url, self.shared_refs()?);
             return Ok(AnnotationRef {
                 value: Cow::Owned(template_value(&view)?),
             });
@@ -825,7 +847,7 @@ impl Renderer<'_, '_> {
             .note
             .as_ref()
             .map(|note| self.markdown(&note.value, note.span, &mut reported_elsewhere));
-        let value = template_value(&self.make_view(id, note_html, self.shared_refs()?))?;
+        let value = template_value(&self.make_view(id, note_html, true, self.shared_refs()?))?;
         Ok(AnnotationRef {
             value: Cow::Borrowed(slot.get_or_init(|| value)),
         })
@@ -861,10 +883,13 @@ impl Renderer<'_, '_> {
         })
     }
 
+    /// The view of annotation `id`; without `original_url` unless `original_url` (see
+    /// [`Views`]).
     fn make_view<'s>(
         &self,
         id: AnnotationId,
         note_html: Option<String>,
+        original_url: bool,
         shared: &'s SharedRefs,
     ) -> AnnotationView<'s> {
         let annotation: &Annotation = self.briefing.annotation(id);
@@ -900,7 +925,7 @@ impl Renderer<'_, '_> {
                 .map(|t| &shared.themes[t.index()])
                 .collect(),
             source: &shared.docs[annotation.doc.index()],
-            original_url: doc.url.as_ref().map(|url| {
+            original_url: doc.url.as_ref().filter(|_| original_url).map(|url| {
                 text_fragment::original_passage_url(url, &doc.reader.text, annotation.range.clone())
             }),
         }
@@ -913,7 +938,7 @@ impl Renderer<'_, '_> {
         let annotations: Vec<AnnotationRef<'_>> = doc
             .annotations
             .iter()
-            .map(|&a| self.annotation_view(a))
+            .map(|&a| self.annotation_view(a, true))
             .collect::<anyhow::Result<_>>()?;
         let mut notes = BTreeMap::new();
         let site_value = tera::Value::try_from_serializable(site)
@@ -1027,7 +1052,7 @@ impl Renderer<'_, '_> {
         }
         let annotations = page_slice(&entity.annotations, number, CARDS_PER_PAGE)
             .iter()
-            .map(|&a| self.annotation_view(a))
+            .map(|&a| self.annotation_view(a, false))
             .collect::<anyhow::Result<_>>()?;
         let n_mention_sources = entity
             .mentions
@@ -1116,7 +1141,7 @@ impl Renderer<'_, '_> {
         let mut groups: Vec<AnnotationGroupView> = Vec::new();
         for &id in annotations {
             let doc = self.briefing.annotation(id).doc;
-            let view = self.annotation_view(id)?;
+            let view = self.annotation_view(id, false)?;
             match groups.last_mut() {
                 Some(group) if group.doc.slug == self.briefing.doc(doc).slug => {
                     group.annotations.push(view)
@@ -1457,59 +1482,49 @@ fn display_date(date: jiff::civil::Date) -> String {
     )
 }
 
-/// `text` with each run of whitespace made one space (at its ends too). The text between the
-/// runs is copied a run at a time: this is done for every annotation on every page that shows
-/// it.
+/// `text` with each run of whitespace made one space (at its ends too), as
+/// `char::is_whitespace` has whitespace. One pass over the bytes, copying what lies between the
+/// runs that change (a single space between words stays as it is): this is done for every
+/// annotation on every page that shows it.
 fn flatten_whitespace(text: &str) -> String {
-    // Most passages are ASCII: one pass over the bytes, a run of text or of whitespace at a
-    // time. (ASCII whitespace as `char::is_whitespace` has it: not 0x1c to 0x1f.)
     let bytes = text.as_bytes();
-    if bytes.is_ascii() {
-        let space = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
-        let mut out = String::with_capacity(text.len());
-        let mut index = 0;
-        while index < bytes.len() {
-            let start = index;
-            if space(bytes[index]) {
-                while index < bytes.len() && space(bytes[index]) {
-                    index += 1;
-                }
-                out.push(' ');
-            } else {
-                while index < bytes.len() && !space(bytes[index]) {
-                    index += 1;
-                }
-                // ASCII: every index is a character boundary.
-                out.push_str(&text[start..index]);
-            }
-        }
-        return out;
-    }
     let mut out = String::with_capacity(text.len());
-    // Where the run of text being copied started, if in one; whether a space is owed.
-    let mut word_start = None;
-    let mut space = false;
-    for (index, c) in text.char_indices() {
-        if c.is_whitespace() {
-            if let Some(start) = word_start.take() {
-                out.push_str(&text[start..index]);
-            }
-            space = true;
-        } else if word_start.is_none() {
-            if space {
-                out.push(' ');
-                space = false;
-            }
-            word_start = Some(index);
+    let (mut copied, mut index) = (0, 0);
+    while index < bytes.len() {
+        // Not whitespace (inside a character, none starts), or a single space kept as it is.
+        let unchanged = match whitespace_at(text, index) {
+            None => true,
+            Some(_) => bytes[index] == b' ' && whitespace_at(text, index + 1).is_none(),
+        };
+        if unchanged {
+            index += 1;
+            continue;
         }
-    }
-    if let Some(start) = word_start {
-        out.push_str(&text[start..]);
-    }
-    if space {
+        out.push_str(&text[copied..index]);
         out.push(' ');
+        while let Some(len) = whitespace_at(text, index) {
+            index += len;
+        }
+        copied = index;
     }
+    out.push_str(&text[copied..]);
     out
+}
+
+/// The length in bytes of the whitespace character that starts at byte `index` of `text`, if
+/// one does (none past the end, or inside a character).
+fn whitespace_at(text: &str, index: usize) -> Option<usize> {
+    let byte = *text.as_bytes().get(index)?;
+    if byte.is_ascii() {
+        return matches!(byte, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r').then_some(1);
+    }
+    // The other whitespace characters (U+0085, U+00A0, U+1680, U+2000 to U+200A, U+2028,
+    // U+2029, U+202F, U+205F, U+3000) start with one of these bytes in UTF-8.
+    if !matches!(byte, 0xc2 | 0xe1 | 0xe2 | 0xe3) {
+        return None;
+    }
+    let c = text.get(index..)?.chars().next()?;
+    c.is_whitespace().then_some(c.len_utf8())
 }
 
 #[cfg(test)]
@@ -1579,7 +1594,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn flattening_agrees_with_its_definition(text in "[a é\\n\\t\u{a0}\u{2003}\u{3000}x—]{0,40}") {
+        fn flattening_agrees_with_its_definition(text in "[a é\\n\\t\u{85}\u{a0}\u{a9}\u{1680}\u{16a0}\u{2003}\u{205f}\u{3000}\u{3001}x—]{0,40}") {
             prop_assert_eq!(flatten_whitespace(&text), flattened_char_by_char(&text));
         }
 

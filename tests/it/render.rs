@@ -388,3 +388,36 @@ fn link_to_the_sources_folder_resolves_or_is_reported() {
         );
     }
 }
+
+/// Pages other than the source page leave out an annotation's link to the passage in the
+/// original unless a template there names it: a site theme whose cards show it gets it.
+#[test]
+fn cards_of_a_theme_that_names_the_original_link_have_it() {
+    let site = SiteTest::new("build/minimal");
+    site.build().assert_success();
+    assert!(
+        site.page("sources/harbour-report/")
+            .contains("href=\"https://example.com/harbour#:~:text="),
+        "the note links to the passage in the original"
+    );
+    assert!(
+        !site
+            .page("entities/harbour-authority/")
+            .contains("card-original")
+    );
+    site.edit("themes/default/templates/components.html", |t| {
+        t.replacen(
+            "<blockquote class=\"card-quote\">",
+            "{% if annotation.original_url %}<a class=\"card-original\" href=\"{{ annotation.original_url }}\">original</a>{% endif %}<blockquote class=\"card-quote\">",
+            1,
+        )
+    });
+    site.build().assert_success();
+    for page in ["entities/harbour-authority/", "themes/infrastructure/"] {
+        assert!(
+            site.page(page)
+                .contains("class=\"card-original\" href=\"https://example.com/harbour#:~:text="),
+            "{page}: the card shows the link to the original"
+        );
+    }
+}
