@@ -1013,7 +1013,7 @@ mod tests {
     /// A YAML value written in one of the styles YAML has, with the escapes each needs.
     fn scalar() -> impl Strategy<Value = String> {
         let text = "[a-zA-Z0-9 :#'\"\\\\,.!?{}\\[\\]&*~|>%@`é\t-]{0,12}";
-        (text, "[a-zA-Z][a-z0-9 .,-]{0,12}[a-z]", 0..12u8).prop_map(|(text, words, style)| {
+        (text, "[a-zA-Z][a-z0-9 .,-]{0,12}[a-z]", 0..14u8).prop_map(|(text, words, style)| {
             match style {
                 0 | 1 => text,
                 2 | 3 => words,
@@ -1027,6 +1027,12 @@ mod tests {
                 8 => format!("|\n      {words}\n      {text}"),
                 9 => format!(">-\n      {words}\n\n      {text}"),
                 10 => format!("{words} # a comment"),
+                // Text over several lines, which folds.
+                12 => format!("{words}\n      {words} -\n\n      {words}"),
+                13 => format!(
+                    "'{words}\n\n      {}\n       {words}'",
+                    text.replace('\'', "''")
+                ),
                 _ => [
                     "~",
                     "null",
