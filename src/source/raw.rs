@@ -350,6 +350,10 @@ fn report_deep_nesting(files: &Files, parsed: &Parsed, diagnostics: &mut Vec<Dia
 /// Where `markdown` first nests deeper than [`MAX_MARKDOWN_NESTING`], as a byte offset.
 fn too_deep(markdown: &str) -> Option<usize> {
     use pulldown_cmark::{Event, Parser};
+    // Most notes are prose that cannot nest at all; they need not be parsed.
+    if !may_nest(markdown) {
+        return None;
+    }
     let mut depth = 0usize;
     let mut open_html: Vec<String> = Vec::new();
     let events = Parser::new_ext(markdown, crate::anchor::text::markdown_options());
@@ -367,6 +371,22 @@ fn too_deep(markdown: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// Whether `markdown` may hold anything nested beyond its paragraphs: every block or inline
+/// element but paragraphs and indented code (which hold no others) starts with one of these
+/// characters (headings `#` and `=`/`-` underlines, block quotes `>`, list items `-`, `+`, `*`
+/// and `1.`/`1)`, fences, tables `|`, emphasis `*`/`_`, strikethrough `~`, links and images
+/// `[`/`!`, HTML and autolinks `<`). Text without any of them nests one level deep at most
+/// (a test checks it with the Markdown parser).
+fn may_nest(markdown: &str) -> bool {
+    let bytes = markdown.as_bytes();
+    bytes.iter().enumerate().any(|(index, &byte)| match byte {
+        b'#' | b'=' | b'-' | b'>' | b'+' | b'*' | b'_' | b'~' | b'`' | b'|' | b'[' | b'!'
+        | b'<' => true,
+        b'.' | b')' => index > 0 && bytes[index - 1].is_ascii_digit(),
+        _ => false,
+    })
 }
 
 /// Follows the elements raw HTML opens and closes, roughly as an HTML parser would: void
@@ -1069,6 +1089,46 @@ mod tests {
                 "links" => format!("links:\n      - title: {value}\n        url: {value}"),
                 _ => format!("{key}: {value}"),
             })
+    }
+
+    /// The deepest nesting of `markdown`, counted as [`too_deep`] counts it.
+    fn nesting(markdown: &str) -> usize {
+        use pulldown_cmark::{Event, Parser};
+        let (mut depth, mut deepest) = (0usize, 0);
+        let mut open_html: Vec<String> = Vec::new();
+        for event in Parser::new_ext(markdown, crate::anchor::text::markdown_options()) {
+            match event {
+                Event::Start(_) => depth += 1,
+                Event::End(_) => depth = depth.saturating_sub(1),
+                Event::Html(html) | Event::InlineHtml(html) => {
+                    open_html_elements(&html, &mut open_html)
+                }
+                _ => {}
+            }
+            deepest = deepest.max(depth + open_html.len());
+        }
+        deepest
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        #[test]
+        fn text_that_may_not_nest_nests_one_level_at_most(
+            markdown in "([a-z0-9 .,:;'\"?()&\\%$@/{}^\n]|    |\\*|- |1\\. |\\[|>|<b>|#){0,40}",
+        ) {
+            if !may_nest(&markdown) {
+                prop_assert!(nesting(&markdown) <= 1, "{:?}", markdown);
+            }
+        }
+    }
+
+    #[test]
+    fn notes_nest_as_the_parser_finds() {
+        assert!(!may_nest(
+            "Annotation 0 on this article: what it says (and why)."
+        ));
+        assert!(may_nest("1. a"));
+        assert_eq!(nesting("> - *a*"), 4);
     }
 
     proptest! {
