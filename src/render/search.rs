@@ -25,7 +25,7 @@ use super::views::{EntityGroupView, EntityRefView, SearchPage, SearchTypeView, S
 use super::{Emitter, Renderer, kind_label};
 use crate::anchor::ReaderText;
 use crate::files::Files;
-use crate::model::{Briefing, Doc, Entity, EntityId, EntityKind, ThemeId};
+use crate::model::{AnnotationId, Briefing, Doc, DocId, Entity, EntityId, EntityKind, ThemeId};
 
 /// Folder of the search index in the output, relative to the site's root. Not `search/`: that
 /// folder holds the search page.
@@ -168,15 +168,6 @@ impl SearchRecord {
             entities: FilterValues::default(),
         }
     }
-
-    /// The values of a filter of [`FILTER_NAMES`].
-    fn filter_values(&self, name: &str) -> &FilterValues {
-        match name {
-            "theme" => &self.themes,
-            "entity" => &self.entities,
-            _ => unreachable!("FILTER_NAMES lists `theme` and `entity` only"),
-        }
-    }
 }
 
 /// Every record of the briefing, in a fixed order: sources, entities, themes, then the
@@ -194,38 +185,42 @@ pub fn records(briefing: &Briefing<'_>, files: &Files) -> Vec<SearchRecord> {
             .map(|entity| Arc::from(entity.name.as_str()))
             .collect(),
     };
-    // Sources with their annotations, and entities, in parallel: extracting the text of every
-    // note and description is most of the work.
-    let (docs, entities): (Vec<(SearchRecord, Vec<SearchRecord>)>, Vec<SearchRecord>) = rayon::join(
-        || {
-            briefing
-                .docs
-                .par_iter()
-                .map(|doc| doc_records(briefing, doc, &names))
-                .collect()
-        },
-        || {
-            briefing
-                .entities
-                .par_iter()
-                .enumerate()
-                .map(|(index, entity)| entity_record(index, entity, files, &names))
-                .collect()
-        },
-    );
+    let source_titles: Vec<Arc<str>> = briefing
+        .docs
+        .iter()
+        .map(|doc| Arc::from(doc.title.as_str()))
+        .collect();
+    // Each annotation with its source, in the order of their records: by source, in reading
+    // order.
+    let annotations: Vec<(DocId, AnnotationId)> = briefing
+        .docs
+        .iter()
+        .enumerate()
+        .flat_map(|(index, doc)| {
+            let id = DocId::from_index(index);
+            doc.annotations
+                .iter()
+                .map(move |&annotation| (id, annotation))
+        })
+        .collect();
     let mut records = Vec::with_capacity(
-        briefing.docs.len()
-            + briefing.entities.len()
-            + briefing.themes.len()
-            + briefing.annotations.len(),
+        briefing.docs.len() + briefing.entities.len() + briefing.themes.len() + annotations.len(),
     );
-    let mut annotation_records = Vec::with_capacity(briefing.annotations.len());
-    for (doc, annotations) in docs {
-        records.push(doc);
-        annotation_records.extend(annotations);
-    }
-    records.extend(entities);
-
+    // Each kind in parallel (extracting the text of every note and description is most of the
+    // work), made in place at the end of `records`: the records are never held twice.
+    records.par_extend(
+        briefing
+            .docs
+            .par_iter()
+            .map(|doc| doc_record(briefing, doc, &names)),
+    );
+    records.par_extend(
+        briefing
+            .entities
+            .par_iter()
+            .enumerate()
+            .map(|(index, entity)| entity_record(index, entity, files, &names)),
+    );
     for (index, theme) in briefing.themes.iter().enumerate() {
         let description = ReaderText::extract(theme.description.text(files)).text;
         let mut record = SearchRecord::new(
@@ -246,8 +241,15 @@ pub fn records(briefing: &Briefing<'_>, files: &Files) -> Vec<SearchRecord> {
         }
         records.push(record);
     }
-
-    records.append(&mut annotation_records);
+    records.par_extend(annotations.par_iter().map(|&(doc, annotation)| {
+        annotation_record(
+            briefing,
+            briefing.doc(doc),
+            annotation,
+            &source_titles[doc.index()],
+            &names,
+        )
+    }));
     records
 }
 
@@ -267,12 +269,8 @@ impl Names {
     }
 }
 
-/// The record of a source and those of its annotations.
-fn doc_records(
-    briefing: &Briefing<'_>,
-    doc: &Doc<'_>,
-    names: &Names,
-) -> (SearchRecord, Vec<SearchRecord>) {
+/// The record of a source: its own text, and the entities and themes of its annotations.
+fn doc_record(briefing: &Briefing<'_>, doc: &Doc<'_>, names: &Names) -> SearchRecord {
     let mut content = Vec::new();
     for line in [&doc.publisher, &doc.author, &doc.summary]
         .into_iter()
@@ -292,8 +290,6 @@ fn doc_records(
             .entities
             .insert(names.entity(briefing.mention(mention).entity));
     }
-    let source_title: Arc<str> = Arc::from(doc.title.as_str());
-    let mut annotations = Vec::with_capacity(doc.annotations.len());
     for &annotation in &doc.annotations {
         let annotation = briefing.annotation(annotation);
         record
@@ -302,41 +298,51 @@ fn doc_records(
         record
             .themes
             .extend(annotation.themes.iter().map(|&t| names.theme(t)));
-
-        let quote = single_spaced(&doc.reader.text[annotation.range.clone()]);
-        let note = annotation
-            .note
-            .as_ref()
-            .map(|note| ReaderText::extract(&note.value).text)
-            .unwrap_or_default();
-        let mut item = SearchRecord::new(
-            RecordKind::Annotation,
-            format!("/sources/{}/#ann-{}", doc.slug, annotation.id),
-            quote,
-            note,
-        );
-        item.meta = RecordMeta {
-            kind: Some(annotation.kind.as_str()),
-            status: annotation.status.map(|status| status.as_str()),
-            number: Some(annotation.number),
-            source: Some(source_title.clone()),
-        };
-        item.themes
-            .extend(annotation.themes.iter().map(|&t| names.theme(t)));
-        item.entities
-            .extend(annotation.entities.iter().map(|&e| names.entity(e)));
-        // An entity named inside the quote is one the annotation is about, tagged or not.
-        for &mention in &doc.mentions {
-            let mention = briefing.mention(mention);
-            if annotation.range.start <= mention.range.start
-                && mention.range.end <= annotation.range.end
-            {
-                item.entities.insert(names.entity(mention.entity));
-            }
-        }
-        annotations.push(item);
     }
-    (record, annotations)
+    record
+}
+
+/// The record of an annotation of `doc`, whose title is `source_title`.
+fn annotation_record(
+    briefing: &Briefing<'_>,
+    doc: &Doc<'_>,
+    id: AnnotationId,
+    source_title: &Arc<str>,
+    names: &Names,
+) -> SearchRecord {
+    let annotation = briefing.annotation(id);
+    let quote = single_spaced(&doc.reader.text[annotation.range.clone()]);
+    let note = annotation
+        .note
+        .as_ref()
+        .map(|note| ReaderText::extract(&note.value).text)
+        .unwrap_or_default();
+    let mut item = SearchRecord::new(
+        RecordKind::Annotation,
+        format!("/sources/{}/#ann-{}", doc.slug, annotation.id),
+        quote,
+        note,
+    );
+    item.meta = RecordMeta {
+        kind: Some(annotation.kind.as_str()),
+        status: annotation.status.map(|status| status.as_str()),
+        number: Some(annotation.number),
+        source: Some(source_title.clone()),
+    };
+    item.themes
+        .extend(annotation.themes.iter().map(|&t| names.theme(t)));
+    item.entities
+        .extend(annotation.entities.iter().map(|&e| names.entity(e)));
+    // An entity named inside the quote is one the annotation is about, tagged or not.
+    for &mention in &doc.mentions {
+        let mention = briefing.mention(mention);
+        if annotation.range.start <= mention.range.start
+            && mention.range.end <= annotation.range.end
+        {
+            item.entities.insert(names.entity(mention.entity));
+        }
+    }
+    item
 }
 
 fn entity_record(index: usize, entity: &Entity, files: &Files, names: &Names) -> SearchRecord {
@@ -703,8 +709,8 @@ impl Default for WordTable {
 }
 
 impl WordTable {
-    /// The slot of `word` in `terms`, which gets it at the end when it is new.
-    fn slot<'a>(&mut self, word: &'a str, terms: &mut Vec<&'a str>) -> usize {
+    /// The slot of `word` in `terms`, which gets a copy of it at the end when it is new.
+    fn slot(&mut self, word: &str, terms: &mut RunTerms) -> usize {
         let (hash, entry) = WordTable::entry(word, terms.len());
         let mask = self.entries.len() - 1;
         let mut at = (hash >> 40) as usize & mask;
@@ -715,7 +721,7 @@ impl WordTable {
             }
             if found.tag == entry.tag
                 && found.head == entry.head
-                && (word.len() <= 8 || terms[found.slot as usize][8..] == word[8..])
+                && (word.len() <= 8 || terms.get(found.slot as usize)[8..] == word[8..])
             {
                 return found.slot as usize;
             }
@@ -741,7 +747,7 @@ impl WordTable {
         (hash, entry)
     }
 
-    fn grow(&mut self, terms: &[&str]) {
+    fn grow(&mut self, terms: &RunTerms) {
         let size = self.entries.len() * 2;
         self.entries = vec![EMPTY_ENTRY; size];
         for (slot, word) in terms.iter().enumerate() {
@@ -752,6 +758,39 @@ impl WordTable {
             }
             self.entries[at] = entry;
         }
+    }
+}
+
+/// The distinct words of a run, in the order they were first met, copied into one string: the
+/// run's folded text is dropped record by record, and a run has a few thousand distinct words
+/// for hundreds of thousands of words of text.
+#[derive(Default)]
+struct RunTerms {
+    text: String,
+    /// Where each word ends in `text`; it starts where the one before ends.
+    ends: Vec<usize>,
+}
+
+impl RunTerms {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn get(&self, slot: usize) -> &str {
+        let start = match slot {
+            0 => 0,
+            _ => self.ends[slot - 1],
+        };
+        &self.text[start..self.ends[slot]]
+    }
+
+    fn push(&mut self, word: &str) {
+        self.text.push_str(word);
+        self.ends.push(self.text.len());
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        (0..self.len()).map(|slot| self.get(slot))
     }
 }
 
@@ -799,19 +838,15 @@ fn word_hash(word: &[u8], head: u64) -> u64 {
     hasher.finish()
 }
 
-/// A record's title and text, folded and joined by a line break.
-struct FoldedRecord {
-    text: String,
-    title_end: usize,
-}
-
-fn fold_record(record: &SearchRecord) -> FoldedRecord {
-    let mut text = String::with_capacity(record.title.len() + record.content.len() + 1);
-    fold_into(&record.title, &mut text);
-    let title_end = text.len();
-    text.push('\n');
-    fold_into(&record.content, &mut text);
-    FoldedRecord { text, title_end }
+/// Appends a record's title and text to `out`, folded and joined by a line break, and returns
+/// where the title ends.
+fn fold_record_into(record: &SearchRecord, out: &mut String) -> usize {
+    out.reserve(record.title.len() + record.content.len() + 1);
+    fold_into(&record.title, out);
+    let title_end = out.len();
+    out.push('\n');
+    fold_into(&record.content, out);
+    title_end
 }
 
 /// A term in a record: how often it occurs in the title and in the rest (saturating).
@@ -834,51 +869,142 @@ impl Posting {
 
 /// The terms of a run of records (a slice of the records of about equal text), and their
 /// postings grouped by term.
-struct RunIndex<'a> {
-    terms: Vec<&'a str>,
+struct RunIndex {
+    terms: RunTerms,
     /// `postings[starts[slot]..starts[slot + 1]]` are the postings of `terms[slot]`, in record
     /// order.
     starts: Vec<usize>,
     postings: Vec<Posting>,
 }
 
-impl RunIndex<'_> {
+impl RunIndex {
     fn postings_of(&self, slot: usize) -> &[Posting] {
         &self.postings[self.starts[slot]..self.starts[slot + 1]]
     }
 }
 
-/// Indexes `records` (whose ids start at `first`) in one pass, with one map look-up per word,
-/// then groups the postings by term (a counting sort, which keeps record order); `n_words`
-/// receives each record's number of words.
-fn index_run<'a>(records: &'a [FoldedRecord], first: usize, n_words: &mut [u32]) -> RunIndex<'a> {
+/// What indexing the records gives: each run's terms and postings, each record's number of
+/// words, and the record chunks handed on.
+struct Indexed {
+    runs: Vec<RunIndex>,
+    n_words: Vec<u32>,
+    files: Vec<IndexFile>,
+}
+
+/// Writes the record chunks of `records` and indexes them: runs of whole chunks of about equal
+/// text, a few per thread, in parallel. Each record's strings are freed as soon as it is
+/// indexed, so the records' text, its folded copy and the postings are never all held at once.
+/// The result does not depend on how the records were cut into runs, so not on the number of
+/// threads either.
+fn index_records(records: &mut [SearchRecord], put: &PutFile<'_>) -> anyhow::Result<Indexed> {
+    let text_bytes = |record: &SearchRecord| record.title.len() + record.content.len() + 1;
+    let total_bytes: usize = records.iter().map(text_bytes).sum();
+    let run_bytes = total_bytes
+        .div_ceil(rayon::current_num_threads() * RUNS_PER_THREAD)
+        .max(1);
+    let mut run_lengths = Vec::new();
+    let (mut length, mut bytes) = (0, 0);
+    for chunk in records.chunks(RECORDS_PER_CHUNK) {
+        length += chunk.len();
+        bytes += chunk.iter().map(text_bytes).sum::<usize>();
+        if bytes >= run_bytes {
+            run_lengths.push(length);
+            (length, bytes) = (0, 0);
+        }
+    }
+    if length > 0 {
+        run_lengths.push(length);
+    }
+
+    let mut n_words = vec![0u32; records.len()];
+    let mut runs: Vec<(usize, &mut [SearchRecord], &mut [u32])> =
+        Vec::with_capacity(run_lengths.len());
+    let (mut records_left, mut counts_left, mut first) = (records, n_words.as_mut_slice(), 0);
+    for length in run_lengths {
+        let (run_records, rest) = records_left.split_at_mut(length);
+        let (run_counts, counts_rest) = counts_left.split_at_mut(length);
+        runs.push((first, run_records, run_counts));
+        (records_left, counts_left, first) = (rest, counts_rest, first + length);
+    }
+    let indexed: Vec<(RunIndex, Vec<IndexFile>)> = runs
+        .into_par_iter()
+        .map(|(first, records, counts)| index_run(records, first, counts, put))
+        .collect::<anyhow::Result<_>>()?;
+    let (runs, files): (Vec<RunIndex>, Vec<Vec<IndexFile>>) = indexed.into_iter().unzip();
+    Ok(Indexed {
+        runs,
+        n_words,
+        files: files.into_iter().flatten().collect(),
+    })
+}
+
+/// Runs of records per thread: enough that the threads finish together, and that the runs
+/// being indexed at once (one per thread) hold little of the index's memory.
+const RUNS_PER_THREAD: usize = 4;
+
+/// Writes the record chunks of `records` (whose ids start at `first`, a multiple of
+/// [`RECORDS_PER_CHUNK`]) and indexes them in one pass, with one map look-up per word, then
+/// groups the postings by term (a counting sort, which keeps record order); `n_words` receives
+/// each record's number of words. Each record's text is freed once it is indexed.
+fn index_run(
+    records: &mut [SearchRecord],
+    first: usize,
+    n_words: &mut [u32],
+    put: &PutFile<'_>,
+) -> anyhow::Result<(RunIndex, Vec<IndexFile>)> {
+    debug_assert_eq!(first % RECORDS_PER_CHUNK, 0, "runs are whole record chunks");
+    let mut files = Vec::with_capacity(records.len().div_ceil(RECORDS_PER_CHUNK));
     let mut slots = WordTable::default();
-    let mut terms: Vec<&'a str> = Vec::new();
+    let mut terms = RunTerms::default();
     // Per term, the record of its latest posting and where that posting is in `unsorted`.
     let mut latest: Vec<(u32, u32)> = Vec::new();
     let mut unsorted: Vec<(u32, Posting)> = Vec::new();
-    for (offset, (record, n_words)) in records.iter().zip(n_words).enumerate() {
-        let id = (first + offset) as u32;
-        for_each_word(&record.text, |at, word| {
-            *n_words += 1;
-            let slot = slots.slot(word, &mut terms);
-            if slot == latest.len() {
-                latest.push((u32::MAX, 0));
-            }
-            let (latest_record, position) = &mut latest[slot];
-            if *latest_record != id {
-                *latest_record = id;
-                *position = unsorted.len() as u32;
-                unsorted.push((slot as u32, Posting::new(id)));
-            }
-            let posting = &mut unsorted[*position as usize].1;
-            if at < record.title_end {
-                posting.in_title = posting.in_title.saturating_add(1);
-            } else {
-                posting.in_content = posting.in_content.saturating_add(1);
-            }
-        });
+    let mut folded = String::new();
+    let chunks = records
+        .chunks_mut(RECORDS_PER_CHUNK)
+        .zip(n_words.chunks_mut(RECORDS_PER_CHUNK));
+    for (number, (chunk, counts)) in chunks.enumerate() {
+        let chunk_first = first + number * RECORDS_PER_CHUNK;
+        files.push(IndexFile::put(
+            format!(
+                "{BUNDLE_DIR}records/{}.json",
+                chunk_first / RECORDS_PER_CHUNK
+            ),
+            record_chunk_json(chunk),
+            put,
+        )?);
+        for (offset, (record, n_words)) in chunk.iter_mut().zip(counts).enumerate() {
+            let id = (chunk_first + offset) as u32;
+            folded.clear();
+            let title_end = fold_record_into(record, &mut folded);
+            // Written and folded: the record's strings are not needed any more.
+            record.url = String::new();
+            record.title = String::new();
+            record.content = String::new();
+            for_each_word(&folded, |at, word| {
+                *n_words += 1;
+                let slot = slots.slot(word, &mut terms);
+                if slot == latest.len() {
+                    latest.push((u32::MAX, 0));
+                }
+                let (latest_record, position) = &mut latest[slot];
+                if *latest_record != id {
+                    *latest_record = id;
+                    *position = unsorted.len() as u32;
+                    unsorted.push((slot as u32, Posting::new(id)));
+                }
+                let posting = &mut unsorted[*position as usize].1;
+                if at < title_end {
+                    posting.in_title = posting.in_title.saturating_add(1);
+                } else {
+                    posting.in_content = posting.in_content.saturating_add(1);
+                }
+            });
+        }
     }
+    drop(folded);
+    drop(latest);
+    drop(slots);
     let mut starts = vec![0usize; terms.len() + 1];
     for &(slot, _) in &unsorted {
         starts[slot as usize + 1] += 1;
@@ -893,11 +1019,12 @@ fn index_run<'a>(records: &'a [FoldedRecord], first: usize, n_words: &mut [u32])
         postings[next[slot]] = posting;
         next[slot] += 1;
     }
-    RunIndex {
+    let run = RunIndex {
         terms,
         starts,
         postings,
-    }
+    };
+    Ok((run, files))
 }
 
 /// A term of the index: how many records have it, and where its postings are.
@@ -908,14 +1035,12 @@ struct Term<'a> {
     pieces: Range<usize>,
 }
 
-/// The inverted index: the runs' postings, every term in sorted order, and each record's number
-/// of words.
+/// The inverted index: the runs' postings and every term in sorted order.
 struct Inverted<'a> {
-    runs: Vec<RunIndex<'a>>,
+    runs: &'a [RunIndex],
     terms: Vec<Term<'a>>,
     /// Per term, (run, slot in the run) where its postings are, in run order.
     pieces: Vec<(u32, u32)>,
-    n_words: Vec<u32>,
 }
 
 impl Inverted<'_> {
@@ -927,48 +1052,15 @@ impl Inverted<'_> {
     }
 }
 
-/// Inverts `folded`: runs of about equal text, a few per thread, indexed in parallel; then the
-/// runs' terms merged into one sorted list. The result does not depend on how the records were
-/// cut into runs, so not on the number of threads either.
-fn invert(folded: &[FoldedRecord]) -> Inverted<'_> {
-    let total_bytes: usize = folded.iter().map(|r| r.text.len()).sum();
-    let run_bytes = total_bytes
-        .div_ceil(rayon::current_num_threads() * 4)
-        .max(1);
-    let mut runs = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (id, record) in folded.iter().enumerate() {
-        bytes += record.text.len();
-        if bytes >= run_bytes {
-            runs.push(start..id + 1);
-            (start, bytes) = (id + 1, 0);
-        }
-    }
-    if start < folded.len() {
-        runs.push(start..folded.len());
-    }
-
-    let mut n_words = vec![0u32; folded.len()];
-    let mut counts: Vec<&mut [u32]> = Vec::with_capacity(runs.len());
-    let mut rest = n_words.as_mut_slice();
-    for run in &runs {
-        let (head, tail) = rest.split_at_mut(run.len());
-        counts.push(head);
-        rest = tail;
-    }
-    let runs: Vec<RunIndex<'_>> = runs
-        .into_par_iter()
-        .zip(counts)
-        .map(|(run, counts)| index_run(&folded[run.clone()], run.start, counts))
-        .collect();
-
+/// Merges the runs' terms into one sorted list.
+fn invert(runs: &[RunIndex]) -> Inverted<'_> {
     // Every run's terms with their number of postings, sorted by text then run: each term's
     // pieces in run order.
     let mut pieces: Vec<(&str, u32, u32, u32)> = runs
         .iter()
         .enumerate()
         .flat_map(|(number, run)| {
-            run.terms.iter().enumerate().map(move |(slot, &text)| {
+            run.terms.iter().enumerate().map(move |(slot, text)| {
                 let count = run.starts[slot + 1] - run.starts[slot];
                 (text, number as u32, slot as u32, count as u32)
             })
@@ -993,7 +1085,6 @@ fn invert(folded: &[FoldedRecord]) -> Inverted<'_> {
         runs,
         terms,
         pieces,
-        n_words,
     }
 }
 
@@ -1368,20 +1459,47 @@ pub fn bundle_into(
 ) -> anyhow::Result<()> {
     // Records by type, so that the `type` filter is a range of ids; stable, so that within a
     // type the order of `records` is kept (annotations of one source stay together, and their
-    // record chunks are fetched together).
-    records.sort_by_key(|record| record.kind);
-    let folded: Vec<FoldedRecord> = records.par_iter().map(fold_record).collect();
-    // The terms and the records are independent: each side's sequential steps (merging terms,
+    // record chunks are fetched together). [`records`] makes them in this order already.
+    if !records.is_sorted_by_key(|record| record.kind) {
+        records.sort_by_key(|record| record.kind);
+    }
+    let n_records = records.len();
+    let mut types = BTreeMap::new();
+    for kind in RecordKind::ALL {
+        let start = records.partition_point(|record| record.kind < kind);
+        let end = records.partition_point(|record| record.kind <= kind);
+        types.insert(kind.as_str(), [start, end]);
+    }
+    // The filter values are kept for the filter files, which are made after the records are
+    // indexed and their text freed.
+    let values: Vec<[FilterValues; 2]> = records
+        .iter_mut()
+        .map(|record| {
+            [
+                std::mem::take(&mut record.themes),
+                std::mem::take(&mut record.entities),
+            ]
+        })
+        .collect();
+    let indexed = index_records(&mut records, put)?;
+    drop(records);
+    let Indexed {
+        runs,
+        n_words,
+        files: mut written,
+    } = indexed;
+    // The terms and the filters are independent: each side's sequential steps (merging terms,
     // grouping filter values) run while the other side keeps the second thread busy.
-    let (terms, stored) = rayon::join(
-        || term_files(&folded, put),
-        move || record_files(records, put),
+    let (terms, filters) = rayon::join(
+        move || term_files(&runs, n_words, put),
+        || stored_filters(&values, put),
     );
-    let (keys, mut written) = terms?;
-    let stored = stored?;
-    drop(folded);
+    let (keys, shard_files) = terms?;
+    let (filters, filter_files) = filters?;
+    drop(values);
 
-    written.extend(stored.files);
+    written.extend(shard_files);
+    written.extend(filter_files);
     written.par_sort_unstable_by(|a, b| a.path.cmp(&b.path));
     let mut version = TermHasher::default();
     for file in &written {
@@ -1391,14 +1509,14 @@ pub fn bundle_into(
         format: FORMAT,
         version: format!("{:016x}", version.finish()),
         language,
-        records: stored.n_records,
+        records: n_records,
         records_per_chunk: RECORDS_PER_CHUNK,
-        types: stored.types,
+        types,
         terms: TermsJson {
             max_term_chars: MAX_TERM_CHARS,
             keys,
         },
-        filters: stored.filters,
+        filters,
     };
     let mut bytes = serde_json::to_vec(&meta).expect("meta serializes to JSON");
     bytes.push(b'\n');
@@ -1427,13 +1545,15 @@ impl IndexFile {
     }
 }
 
-/// The term shards of the index of `folded`, handed to `put`, and their keys in order.
+/// The term shards of the index of `runs`, handed to `put`, and their keys in order.
 fn term_files(
-    folded: &[FoldedRecord],
+    runs: &[RunIndex],
+    n_words: Vec<u32>,
     put: &PutFile<'_>,
 ) -> anyhow::Result<(Vec<String>, Vec<IndexFile>)> {
-    let inverted = invert(folded);
-    let weighting = Weighting::new(&inverted.n_words);
+    let inverted = invert(runs);
+    let weighting = Weighting::new(&n_words);
+    drop(n_words);
     let shards = plan_shards(&inverted.terms);
     let files = shards
         .par_iter()
@@ -1447,49 +1567,6 @@ fn term_files(
         .collect::<anyhow::Result<_>>()?;
     let keys = shards.into_iter().map(|shard| shard.key).collect();
     Ok((keys, files))
-}
-
-/// What `records/` and `filters/` hold, and what `meta.json` says about them.
-struct StoredRecords {
-    n_records: usize,
-    types: BTreeMap<&'static str, [usize; 2]>,
-    filters: BTreeMap<&'static str, FilterJson>,
-    files: Vec<IndexFile>,
-}
-
-/// The record chunks and filter files of `records`, sorted by type, handed to `put`.
-fn record_files(records: Vec<SearchRecord>, put: &PutFile<'_>) -> anyhow::Result<StoredRecords> {
-    let mut types = BTreeMap::new();
-    for kind in RecordKind::ALL {
-        let start = records.partition_point(|record| record.kind < kind);
-        let end = records.partition_point(|record| record.kind <= kind);
-        types.insert(kind.as_str(), [start, end]);
-    }
-    let mut filters = BTreeMap::new();
-    let mut files = Vec::new();
-    for name in FILTER_NAMES {
-        let (filter, filter_files) = filter_files(&records, name, put)?;
-        files.extend(filter_files);
-        filters.insert(name, filter);
-    }
-    // Consuming the records: each chunk's are dropped on the thread that wrote them.
-    let n_records = records.len();
-    let chunks: Vec<IndexFile> = records
-        .into_par_iter()
-        .chunks(RECORDS_PER_CHUNK)
-        .enumerate()
-        .map(|(number, chunk)| {
-            let bytes = record_chunk_json(&chunk);
-            IndexFile::put(format!("{BUNDLE_DIR}records/{number}.json"), bytes, put)
-        })
-        .collect::<anyhow::Result<_>>()?;
-    files.extend(chunks);
-    Ok(StoredRecords {
-        n_records,
-        types,
-        filters,
-        files,
-    })
 }
 
 /// `records/<n>.json`: the JSON array of `records` as [`RecordJson`], and a line break.
@@ -1506,22 +1583,34 @@ fn record_chunk_json(records: &[SearchRecord]) -> Vec<u8> {
     out
 }
 
-/// The files of filter `name`, handed to `put`: for each value, the ids of the records that
-/// have it, spread over chunks by [`filter_hash`].
+/// The filter files of every filter of [`FILTER_NAMES`], handed to `put`, from each record's
+/// values of those filters (in that order), and what `meta.json` says of them.
+fn stored_filters(
+    values: &[[FilterValues; 2]],
+    put: &PutFile<'_>,
+) -> anyhow::Result<(BTreeMap<&'static str, FilterJson>, Vec<IndexFile>)> {
+    let mut filters = BTreeMap::new();
+    let mut files = Vec::new();
+    for (index, name) in FILTER_NAMES.into_iter().enumerate() {
+        let (filter, filter_files) = filter_files(values, index, name, put)?;
+        files.extend(filter_files);
+        filters.insert(name, filter);
+    }
+    Ok((filters, files))
+}
+
+/// The files of filter `name`, the `index`th of each record's `values`, handed to `put`: for
+/// each value, the ids of the records that have it, spread over chunks by [`filter_hash`].
 fn filter_files(
-    records: &[SearchRecord],
+    values: &[[FilterValues; 2]],
+    index: usize,
     name: &str,
     put: &PutFile<'_>,
 ) -> anyhow::Result<(FilterJson, Vec<IndexFile>)> {
-    let mut pairs: Vec<(&str, u32)> = records
+    let mut pairs: Vec<(&str, u32)> = values
         .iter()
         .enumerate()
-        .flat_map(|(id, record)| {
-            record
-                .filter_values(name)
-                .iter()
-                .map(move |value| (&**value, id as u32))
-        })
+        .flat_map(|(id, values)| values[index].iter().map(move |value| (&**value, id as u32)))
         .collect();
     pairs.par_sort_unstable();
     let n_chunks = pairs.len().div_ceil(FILTER_IDS_PER_CHUNK).max(1);
@@ -2017,7 +2106,7 @@ mod tests {
             "東京",
         ];
         let mut table = WordTable::default();
-        let mut terms = Vec::new();
+        let mut terms = RunTerms::default();
         for round in 0..2 {
             for (index, word) in words.iter().enumerate() {
                 assert_eq!(
