@@ -22,7 +22,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use super::views::{EntityGroupView, EntityRefView, SearchPage, SearchTypeView, SiteView};
-use super::{Emitter, Renderer, kind_label};
+use super::{Emitter, Inputs, Renderer, kind_label};
 use crate::anchor::ReaderText;
 use crate::files::Files;
 use crate::model::{AnnotationId, Briefing, Doc, DocId, Entity, EntityId, EntityKind, ThemeId};
@@ -1648,27 +1648,29 @@ fn delta_encoded(ids: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-impl Renderer<'_, '_> {
-    /// Adds, as `mode` says, the search index: built now, handed back to be built later
-    /// (`serve` publishes pages first), or left out (`check`).
-    pub(super) fn add_search_index(
-        &self,
-        emitter: &Emitter<'_>,
-        mode: crate::SearchIndex,
-    ) -> anyhow::Result<Option<Vec<SearchRecord>>> {
-        Ok(match mode {
-            crate::SearchIndex::Build => {
-                let records = records(self.briefing, &self.sources.files);
-                bundle_into(records, &self.config.language, &|path, bytes| {
-                    emitter.file(&path, bytes)
-                })?;
-                None
-            }
-            crate::SearchIndex::Defer => Some(records(self.briefing, &self.sources.files)),
-            crate::SearchIndex::Skip => None,
-        })
-    }
+/// Adds, as `mode` says, the search index of `inputs`' briefing: built now, handed back to be
+/// built later (`serve` publishes pages first), or left out (`check`). It needs no renderer:
+/// records are made from the model, and their text has no links to check.
+pub(super) fn add_index(
+    inputs: Inputs<'_, '_>,
+    emitter: &Emitter<'_>,
+    mode: crate::SearchIndex,
+) -> anyhow::Result<Option<Vec<SearchRecord>>> {
+    let files = &inputs.sources.files;
+    Ok(match mode {
+        crate::SearchIndex::Build => {
+            let records = records(inputs.briefing, files);
+            bundle_into(records, &inputs.config.language, &|path, bytes| {
+                emitter.file(&path, bytes)
+            })?;
+            None
+        }
+        crate::SearchIndex::Defer => Some(records(inputs.briefing, files)),
+        crate::SearchIndex::Skip => None,
+    })
+}
 
+impl Renderer<'_, '_> {
     /// Adds the search page when the site theme has `search.html`. Site themes made before
     /// search existed have no such template and still build.
     pub(super) fn add_search_page(
