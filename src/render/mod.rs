@@ -236,16 +236,18 @@ pub fn render_site(
     // The table of link targets is made on one thread and holds a string for every annotation
     // and mention: only made when some text may link inside the site (large briefings made by
     // a program usually have no `@/` link at all).
-    let site_index = if live::may_link_inside(inputs) {
-        site_index(briefing)
-    } else {
-        SiteIndex::default()
+    let link_targets = || {
+        if live::may_link_inside(inputs) {
+            site_index(briefing)
+        } else {
+            SiteIndex::default()
+        }
     };
     let no_views = Views::none();
     if !sink.keeps_bytes() {
         // Nothing is kept (`gloss check`): only what can report a problem runs, the
         // templates do not.
-        let site_index = site_index(briefing);
+        let site_index = link_targets();
         let views = Views::kept(briefing);
         let renderer = inputs.renderer(&site_index, &views);
         let mut diagnostics = renderer.link_diagnostics();
@@ -265,7 +267,7 @@ pub fn render_site(
     // annotations, and the index's peak plus theirs was the build's.
     let deferred_search = search::add_index(inputs, &emitter, search_index)?;
     steps.end("search index");
-    let site_index = site_index(briefing);
+    let site_index = link_targets();
     // Notes are rendered once, before any view is made (and read no view).
     let (notes, note_diagnostics) = inputs.renderer(&site_index, &no_views).render_notes();
     steps.end("notes");
@@ -532,15 +534,11 @@ impl Renderer<'_, '_> {
         let highlighted = highlighted.into_inner();
         let site = self.site(highlighted);
         // Every other page in one parallel batch: a barrier between kinds of page would leave a
-        // core idle while the other finishes the last page of a kind, and the front page alone
-        // (it lists every source) takes a core for a while. So the longest pages come first,
-        // and the rest fill in behind them. A list page with many pages is a job per page.
-        let mut jobs: Vec<PageJob> = vec![
-            PageJob::Front,
-            PageJob::Entities,
-            PageJob::Themes,
-            PageJob::NotFound,
-        ];
+        // core idle while the other finishes the last page of a kind. The front page (it lists
+        // every source) takes longest, so it starts first, and the entity and theme indexes,
+        // the next largest, come last, so the three are not held in memory at once (at 8,900
+        // sources that was the build's peak). A list page with many pages is a job per page.
+        let mut jobs: Vec<PageJob> = vec![PageJob::Front];
         for (index, entity) in briefing.entities.iter().enumerate() {
             let n_pages = n_pages(entity.mentions.len(), entity.annotations.len());
             let id = EntityId::from_index(index);
@@ -555,6 +553,7 @@ impl Renderer<'_, '_> {
         jobs.extend(
             (1..=n_annotation_pages).map(|number| PageJob::Annotations(number, n_annotation_pages)),
         );
+        jobs.extend([PageJob::Entities, PageJob::Themes, PageJob::NotFound]);
         emitter.all(&mut diagnostics, jobs.into_par_iter(), |job| match job {
             PageJob::Front => self.index_page(&site),
             PageJob::Entities => self.entities_page(&site),
