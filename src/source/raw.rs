@@ -1,8 +1,10 @@
 //! Raw, as-authored content types and their parsing from front matter and YAML files.
 //!
-//! Each raw type mirrors one kind of content file; every field keeps its span. Parsing goes
-//! through private `Yaml*` shapes that `serde` fills (unknown keys rejected), then into the
-//! public raw types with gloss spans.
+//! Each raw type mirrors one kind of content file; every field keeps its span. YAML that is
+//! plain ([`yaml::plain_tree`]) and has only the keys and value shapes its kind allows becomes a
+//! raw type straight from its tree (`plain_*`); anything else goes through private `Yaml*`
+//! shapes that `serde` fills (unknown keys rejected), which reports what is wrong. Tests hold the
+//! two readings to the same values and spans.
 
 use serde::Deserialize;
 
@@ -95,6 +97,7 @@ struct YamlIndex {
     title: Option<Yaml<String>>,
     summary: Option<Yaml<String>>,
 }
+const INDEX_KEYS: &[&str] = &["title", "summary"];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -502,29 +505,48 @@ fn front_matter<'f, T: serde::de::DeserializeOwned>(
 }
 
 fn parse_index(files: &Files, file: FileId) -> Result<RawIndex, Diagnostic> {
-    let (parsed, body) =
-        front_matter::<YamlIndex>(files, file, "the front page", &["title", "summary"], false)?;
-    let (title, summary) = match parsed {
-        Some((yaml, place)) => (
-            place.spanned_opt(yaml.title),
-            place.spanned_opt(yaml.summary),
-        ),
-        None => (None, None),
+    let (place, body) = front_matter_place(files, file, "the front page", INDEX_KEYS, false)?;
+    let Some(place) = place else {
+        return Ok(RawIndex {
+            file,
+            title: None,
+            summary: None,
+            body,
+        });
     };
+    match plain_index(place, body) {
+        Some(index) => Ok(index),
+        None => serde_index(place, body),
+    }
+}
+
+/// [`parse_index`] with serde, which reports what is wrong.
+fn serde_index(place: Place<'_>, body: Body) -> Result<RawIndex, Diagnostic> {
+    let yaml: YamlIndex = yaml::parse(place, "the front page", INDEX_KEYS)?;
     Ok(RawIndex {
-        file,
-        title,
-        summary,
+        file: place.file,
+        title: place.spanned_opt(yaml.title),
+        summary: place.spanned_opt(yaml.summary),
         body,
     })
 }
 
 fn parse_doc(files: &Files, file: FileId) -> Result<RawDoc, Diagnostic> {
-    let (parsed, body) = front_matter::<YamlDoc>(files, file, "a source", DOC_KEYS, true)?;
-    let (yaml, place) = parsed.expect("required front matter is present");
+    let (place, body) = front_matter_place(files, file, "a source", DOC_KEYS, true)?;
+    let place = place.expect("required front matter is present");
+    let stem = stem(files, file);
+    match plain_doc(place, &stem, body) {
+        Some(doc) => Ok(doc),
+        None => serde_doc(place, stem, body),
+    }
+}
+
+/// [`parse_doc`] with serde, which reports what is wrong.
+fn serde_doc(place: Place<'_>, stem: String, body: Body) -> Result<RawDoc, Diagnostic> {
+    let yaml: YamlDoc = yaml::parse(place, "a source", DOC_KEYS)?;
     Ok(RawDoc {
-        file,
-        stem: stem(files, file),
+        file: place.file,
+        stem,
         title: place.spanned(yaml.title),
         publisher: place.spanned_opt(yaml.publisher),
         author: place.spanned_opt(yaml.author),
@@ -538,11 +560,21 @@ fn parse_doc(files: &Files, file: FileId) -> Result<RawDoc, Diagnostic> {
 }
 
 fn parse_entity(files: &Files, file: FileId) -> Result<RawEntity, Diagnostic> {
-    let (parsed, body) = front_matter::<YamlEntity>(files, file, "an entity", ENTITY_KEYS, true)?;
-    let (yaml, place) = parsed.expect("required front matter is present");
+    let (place, body) = front_matter_place(files, file, "an entity", ENTITY_KEYS, true)?;
+    let place = place.expect("required front matter is present");
+    let stem = stem(files, file);
+    match plain_entity(place, &stem, body) {
+        Some(entity) => Ok(entity),
+        None => serde_entity(place, stem, body),
+    }
+}
+
+/// [`parse_entity`] with serde, which reports what is wrong.
+fn serde_entity(place: Place<'_>, stem: String, body: Body) -> Result<RawEntity, Diagnostic> {
+    let yaml: YamlEntity = yaml::parse(place, "an entity", ENTITY_KEYS)?;
     Ok(RawEntity {
-        file,
-        stem: stem(files, file),
+        file: place.file,
+        stem,
         name: place.spanned(yaml.name),
         kind: place.spanned_opt(yaml.kind),
         aliases: place.spanned_vec(yaml.aliases),
@@ -553,14 +585,176 @@ fn parse_entity(files: &Files, file: FileId) -> Result<RawEntity, Diagnostic> {
 }
 
 fn parse_theme(files: &Files, file: FileId) -> Result<RawTheme, Diagnostic> {
-    let (parsed, body) = front_matter::<YamlTheme>(files, file, "a theme", THEME_KEYS, true)?;
-    let (yaml, place) = parsed.expect("required front matter is present");
+    let (place, body) = front_matter_place(files, file, "a theme", THEME_KEYS, true)?;
+    let place = place.expect("required front matter is present");
+    let stem = stem(files, file);
+    match plain_theme(place, &stem, body) {
+        Some(theme) => Ok(theme),
+        None => serde_theme(place, stem, body),
+    }
+}
+
+/// [`parse_theme`] with serde, which reports what is wrong.
+fn serde_theme(place: Place<'_>, stem: String, body: Body) -> Result<RawTheme, Diagnostic> {
+    let yaml: YamlTheme = yaml::parse(place, "a theme", THEME_KEYS)?;
     Ok(RawTheme {
-        file,
-        stem: stem(files, file),
+        file: place.file,
+        stem,
         title: place.spanned(yaml.title),
         slug: place.spanned_opt(yaml.slug),
         order: place.spanned_opt(yaml.order),
+        body,
+    })
+}
+
+/// The keys and values of a plain front matter ([`yaml::plain_tree`]); `None` when it is not
+/// plain or not keys and values.
+fn plain_entries(place: Place<'_>) -> Option<Vec<(Text, Plain)>> {
+    match yaml::plain_tree(place)? {
+        Plain::Map(_, entries) => Some(entries),
+        _ => None,
+    }
+}
+
+/// A plain value that must be text.
+fn plain_text(value: Plain) -> Option<Text> {
+    match value {
+        Plain::Text(text) => Some(text),
+        _ => None,
+    }
+}
+
+/// A plain value that must be a list of text.
+fn plain_texts(value: Plain) -> Option<Vec<Text>> {
+    match value {
+        Plain::List(_, items) => items.into_iter().map(plain_text).collect(),
+        _ => None,
+    }
+}
+
+/// A plain value that must be `true` or `false`, written so: YAML's other spellings (`yes`,
+/// `True`, `on`, ...) are left to serde.
+fn plain_bool(value: Plain) -> Option<Spanned<bool>> {
+    let text = plain_text(value)?;
+    let value = match text.value.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return None,
+    };
+    Some(Spanned::new(value, text.span))
+}
+
+/// A plain value that must be a whole number, written as decimal digits with an optional `-`
+/// and no leading zero: other spellings (`+1`, `0x1f`, `1_000`, `010`) are left to serde.
+fn plain_integer(value: Plain) -> Option<Spanned<i64>> {
+    let text = plain_text(value)?;
+    let digits = text.value.strip_prefix('-').unwrap_or(&text.value);
+    let simple = !digits.is_empty()
+        && digits.len() <= 18
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    if !simple {
+        return None;
+    }
+    Some(Spanned::new(text.value.parse().ok()?, text.span))
+}
+
+/// The front page's front matter read plainly (see [`plain_doc`]).
+fn plain_index(place: Place<'_>, body: Body) -> Option<RawIndex> {
+    let mut index = RawIndex {
+        file: place.file,
+        title: None,
+        summary: None,
+        body,
+    };
+    for (key, value) in plain_entries(place)? {
+        match key.value.as_str() {
+            "title" => index.title = Some(plain_text(value)?),
+            "summary" => index.summary = Some(plain_text(value)?),
+            _ => return None,
+        }
+    }
+    Some(index)
+}
+
+/// A source's front matter read from its plain tree ([`yaml::plain_tree`]), when every key is
+/// one it may have and every value has the shape it must have: the same `RawDoc`, with the same
+/// places, as serde gives (a test compares them). `None` otherwise: serde then reads it and
+/// reports what is wrong.
+fn plain_doc(place: Place<'_>, stem: &str, body: Body) -> Option<RawDoc> {
+    let mut title = None;
+    let (mut publisher, mut author, mut date, mut url) = (None, None, None, None);
+    let (mut summary, mut slug, mut draft) = (None, None, None);
+    for (key, value) in plain_entries(place)? {
+        match key.value.as_str() {
+            "title" => title = Some(plain_text(value)?),
+            "publisher" => publisher = Some(plain_text(value)?),
+            "author" => author = Some(plain_text(value)?),
+            "date" => date = Some(plain_text(value)?),
+            "url" => url = Some(plain_text(value)?),
+            "summary" => summary = Some(plain_text(value)?),
+            "slug" => slug = Some(plain_text(value)?),
+            "draft" => draft = Some(plain_bool(value)?),
+            _ => return None,
+        }
+    }
+    Some(RawDoc {
+        file: place.file,
+        stem: stem.to_string(),
+        title: title?,
+        publisher,
+        author,
+        date,
+        url,
+        summary,
+        slug,
+        draft,
+        body,
+    })
+}
+
+/// An entity's front matter read plainly (see [`plain_doc`]).
+fn plain_entity(place: Place<'_>, stem: &str, body: Body) -> Option<RawEntity> {
+    let (mut name, mut kind, mut aliases, mut url, mut slug) = (None, None, None, None, None);
+    for (key, value) in plain_entries(place)? {
+        match key.value.as_str() {
+            "name" => name = Some(plain_text(value)?),
+            "kind" => kind = Some(plain_text(value)?),
+            "aliases" => aliases = Some(plain_texts(value)?),
+            "url" => url = Some(plain_text(value)?),
+            "slug" => slug = Some(plain_text(value)?),
+            _ => return None,
+        }
+    }
+    Some(RawEntity {
+        file: place.file,
+        stem: stem.to_string(),
+        name: name?,
+        kind,
+        aliases: aliases.unwrap_or_default(),
+        url,
+        slug,
+        body,
+    })
+}
+
+/// A theme's front matter read plainly (see [`plain_doc`]).
+fn plain_theme(place: Place<'_>, stem: &str, body: Body) -> Option<RawTheme> {
+    let (mut title, mut slug, mut order) = (None, None, None);
+    for (key, value) in plain_entries(place)? {
+        match key.value.as_str() {
+            "title" => title = Some(plain_text(value)?),
+            "slug" => slug = Some(plain_text(value)?),
+            "order" => order = Some(plain_integer(value)?),
+            _ => return None,
+        }
+    }
+    Some(RawTheme {
+        file: place.file,
+        stem: stem.to_string(),
+        title: title?,
+        slug,
+        order,
         body,
     })
 }
@@ -706,14 +900,7 @@ fn plain_annotation(place: Place<'_>, source: Option<&Text>, item: Plain) -> Opt
         return None;
     };
     let mut own_source = None;
-    let text = |value: Plain| match value {
-        Plain::Text(text) => Some(text),
-        _ => None,
-    };
-    let texts = |value: Plain| match value {
-        Plain::List(_, items) => items.into_iter().map(text).collect::<Option<Vec<_>>>(),
-        _ => None,
-    };
+    let (text, texts) = (plain_text, plain_texts);
     let mut quote = None;
     let mut raw = RawAnnotation {
         file: place.file,
@@ -989,7 +1176,7 @@ mod tests {
 
     #[test]
     fn the_files_of_the_seed_briefing_and_the_fixtures_read_plainly_as_serde_reads_them() {
-        let mut n_plain = 0;
+        let (mut n_plain, mut n_front_matter_plain) = (0, 0);
         for entry in walkdir::WalkDir::new(concat!(env!("CARGO_MANIFEST_DIR"), "/content"))
             .into_iter()
             .chain(walkdir::WalkDir::new(concat!(
@@ -1004,6 +1191,13 @@ mod tests {
                 continue;
             };
             if !annotations {
+                if path.extension().is_some_and(|e| e == "md") {
+                    n_front_matter_plain += agree_front_matter_of(&text)
+                        .expect("agree")
+                        .iter()
+                        .filter(|&&plain| plain)
+                        .count();
+                }
                 continue;
             }
             if path.extension().is_some_and(|e| e == "md") {
@@ -1014,6 +1208,250 @@ mod tests {
         }
         // The common case must take the plain path, or it saves nothing.
         assert!(n_plain >= 10, "only {n_plain} files read plainly");
+        assert!(
+            n_front_matter_plain >= 10,
+            "only {n_front_matter_plain} front matters read plainly"
+        );
+    }
+
+    /// A plain reading and serde's of the same front matter agree, when there is a plain one.
+    fn same<T: std::fmt::Debug>(
+        plain: Option<T>,
+        serde: impl FnOnce() -> Result<T, Diagnostic>,
+        text: &str,
+    ) -> Result<bool, TestCaseError> {
+        let Some(plain) = plain else {
+            return Ok(false);
+        };
+        let serde = serde();
+        prop_assert!(serde.is_ok(), "read plainly, refused by serde:\n{}", text);
+        prop_assert_eq!(
+            format!("{plain:?}"),
+            format!("{:?}", serde.ok())
+                .replacen("Some(", "", 1)
+                .strip_suffix(')')
+                .unwrap_or_default()
+                .to_string(),
+            "{}",
+            text
+        );
+        Ok(true)
+    }
+
+    /// Whether the front matter of the Markdown file `text` reads plainly as a source, an
+    /// entity, a theme and the front page, each checked against what serde reads.
+    fn agree_front_matter_of(text: &str) -> Result<[bool; 4], TestCaseError> {
+        let mut files = Files::default();
+        let file = files.add(crate::files::SourceFile::new(
+            "a.md".into(),
+            text.to_string(),
+        ));
+        let Ok((Some(place), body)) = front_matter_place(&files, file, "a source", &[], true)
+        else {
+            return Ok([false; 4]);
+        };
+        let stem = "a";
+        Ok([
+            same(
+                plain_doc(place, stem, body),
+                || serde_doc(place, stem.to_string(), body),
+                text,
+            )?,
+            same(
+                plain_entity(place, stem, body),
+                || serde_entity(place, stem.to_string(), body),
+                text,
+            )?,
+            same(
+                plain_theme(place, stem, body),
+                || serde_theme(place, stem.to_string(), body),
+                text,
+            )?,
+            same(plain_index(place, body), || serde_index(place, body), text)?,
+        ])
+    }
+
+    /// The same for front matter `yaml`, in a file with a body.
+    fn agree_front_matter(yaml: &str) -> Result<[bool; 4], TestCaseError> {
+        agree_front_matter_of(&format!("---\n{yaml}---\n\nThe body.\n"))
+    }
+
+    #[test]
+    fn typical_front_matter_reads_plainly() {
+        let check = |yaml: &str, expected: [bool; 4]| {
+            assert_eq!(agree_front_matter(yaml).expect("agree"), expected, "{yaml}");
+            let crlf = yaml.replace('\n', "\r\n");
+            assert_eq!(
+                agree_front_matter(&crlf).expect("agree"),
+                expected,
+                "{crlf}"
+            );
+        };
+        check(
+            "title: \"Ad sales boost Time Warner profit\"\npublisher: \"BBC News\"\ndate: 2004-09-06\nsummary: \"Profits jumped 76% to $1.13bn (\u{a3}600m).\"\ndraft: false\n",
+            [true, false, false, false],
+        );
+        check(
+            "title: Ad sales\nurl: https://example.org/a\ndate: '2005-01-02'\nslug: ad-sales\n",
+            [true, false, false, false],
+        );
+        check(
+            "name: Academy Award\nkind: person\naliases:\n- Award\n- \"The Oscars\"\n",
+            [false, true, false, false],
+        );
+        check(
+            "title: \"Business\"\norder: 0\n",
+            [false, false, true, false],
+        );
+        check(
+            "title: Home\nsummary: A briefing.\n",
+            [true, false, false, true],
+        );
+        // Values YAML may type otherwise, and keys a kind may not have, are left to serde.
+        check("title: a\ndraft: yes\n", [false, false, false, false]);
+        check("title: a\norder: 010\n", [false, false, false, false]);
+        check("title: ~\n", [false; 4]);
+    }
+
+    /// Values YAML may read as another type than text, or not at all.
+    const TYPED_VALUES: &[&str] = &[
+        "true",
+        "false",
+        "True",
+        "FALSE",
+        "yes",
+        "no",
+        "on",
+        "y",
+        "'true'",
+        "\"false\"",
+        "0",
+        "1",
+        "-3",
+        "42",
+        "-0",
+        "010",
+        "+1",
+        "0x1f",
+        "0o7",
+        "1_000",
+        "1.5",
+        "1e3",
+        ".inf",
+        "'7'",
+        "\"12\"",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "99999999999999999999",
+        "2024-03-05",
+        "'2024-03-05'",
+        "2024-03-05T10:00:00Z",
+        "~",
+        "null",
+        "''",
+        "\"\"",
+        "[]",
+        "[a, b]",
+        "{a: b}",
+        "- a",
+    ];
+
+    fn typed_text() -> impl Strategy<Value = String> {
+        prop::sample::select(TYPED_VALUES).prop_map(str::to_string)
+    }
+
+    /// The values of `draft` and `order` written most often.
+    const USUAL_TYPED_VALUES: &[&str] = &[
+        "true", "false", "'false'", "\"true\"", "0", "-3", "42", "'7'", "-0", "010",
+    ];
+
+    /// One `key: value` line, or mostly a list for `aliases` (`style` 0: in brackets; 1: items in
+    /// the key's column; 2 and 4: indented); `draft` and `order` are mostly given typed values.
+    fn front_matter_entry(
+        key: &str,
+        (text, typed, usual, list, style): (String, &str, &str, Vec<String>, u8),
+    ) -> String {
+        match (key, style) {
+            ("aliases", 0) => format!("{key}: [{}]", list.join(", ")),
+            ("aliases", 1 | 2 | 4) => {
+                let indent = if style == 1 { "" } else { "  " };
+                let items: String = list.iter().map(|v| format!("\n{indent}- {v}")).collect();
+                format!("{key}:{items}")
+            }
+            ("draft" | "order", 1 | 2) => format!("{key}: {usual}"),
+            (_, 0) => format!("{key}: {typed}"),
+            _ => format!("{key}: {text}"),
+        }
+    }
+
+    /// Front matter for one kind of file: some of its keys in any order, perhaps one more that
+    /// it may not have or has already, values of every type, LF or CRLF line ends.
+    fn front_matter_yaml() -> impl Strategy<Value = String> {
+        let kinds = prop::sample::select(vec![DOC_KEYS, ENTITY_KEYS, THEME_KEYS, INDEX_KEYS]);
+        let value = || {
+            (
+                scalar(),
+                prop::sample::select(TYPED_VALUES),
+                prop::sample::select(USUAL_TYPED_VALUES),
+                prop::collection::vec(prop_oneof![3 => scalar(), 1 => typed_text()], 0..3),
+                0..6u8,
+            )
+        };
+        kinds
+            .prop_flat_map(move |keys| {
+                (
+                    prop::sample::subsequence(keys.to_vec(), 0..=keys.len()).prop_shuffle(),
+                    prop::collection::vec(value(), keys.len() + 1),
+                    prop::sample::select(vec![
+                        None,
+                        None,
+                        None,
+                        None,
+                        Some("nope"),
+                        Some("title"),
+                        Some("name"),
+                        Some("aliases"),
+                        Some("draft"),
+                        Some("order"),
+                    ]),
+                    any::<bool>(),
+                )
+            })
+            .prop_map(|(mut keys, values, extra, crlf)| {
+                keys.extend(extra);
+                let mut yaml = String::new();
+                for (key, value) in keys.iter().zip(values) {
+                    yaml.push_str(&front_matter_entry(key, value));
+                    yaml.push('\n');
+                }
+                if crlf {
+                    yaml = yaml.replace('\n', "\r\n");
+                }
+                yaml
+            })
+    }
+
+    /// The front matter the property below draws is read plainly often enough, as each kind, to
+    /// test the plain reading.
+    #[test]
+    fn many_drawn_front_matters_read_plainly() {
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let (mut n_read, n_drawn) = ([0; 4], 2000);
+        for _ in 0..n_drawn {
+            let yaml = front_matter_yaml()
+                .new_tree(&mut runner)
+                .expect("front matter")
+                .current();
+            let read = agree_front_matter(&yaml).expect("agree");
+            for (n, read) in n_read.iter_mut().zip(read) {
+                *n += usize::from(read);
+            }
+        }
+        assert!(
+            n_read.iter().all(|&n| n * 50 > n_drawn),
+            "only {n_read:?} of {n_drawn} read"
+        );
     }
 
     #[test]
@@ -1165,6 +1603,15 @@ mod tests {
                 }
             }
             agree(&yaml)?;
+        }
+    }
+
+    proptest! {
+        // Cheap cases, and about one in ten is read plainly as each kind.
+        #![proptest_config(ProptestConfig::with_cases(8192))]
+        #[test]
+        fn a_plain_front_matter_agrees_with_serde(yaml in front_matter_yaml()) {
+            agree_front_matter(&yaml)?;
         }
     }
 }

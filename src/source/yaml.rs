@@ -406,10 +406,10 @@ const PLAIN_MAX_NODES: usize = 100_000;
 /// reading never changes what gloss says. Text is what saphyr gives a `String` (the parser's
 /// value, escapes and folding applied), with the same places; a test compares the two.
 ///
-/// Annotation files are most of the YAML a briefing has, and most are plain: this skips serde's
-/// layers, about half of their parse time. Most are written in a narrow subset of YAML, which
-/// [`subset::read`] reads by hand for a fraction of the parser's time; the rest goes through
-/// the parser's events.
+/// Annotation files and front matter are all the YAML a briefing has, and most are plain: this
+/// skips serde's layers, about half of their parse time. Most are written in a narrow subset of
+/// YAML, which [`subset::read`] reads by hand for a fraction of the parser's time; the rest goes
+/// through the parser's events.
 pub fn plain_tree(place: Place<'_>) -> Option<Plain> {
     subset::read(place).or_else(|| plain_tree_from_events(place))
 }

@@ -1,5 +1,5 @@
-//! A hand-written reader for the narrow YAML that annotation files are written in, which
-//! [`super::plain_tree`] tries before saphyr's parser.
+//! A hand-written reader for the narrow YAML that annotation files and front matter are written
+//! in, which [`super::plain_tree`] tries before saphyr's parser.
 //!
 //! Owns the subset's definition: block mappings whose keys are words (`quote`, `entities`,
 //! ...), the root one at the left edge; block lists (in their key's column or further right);
