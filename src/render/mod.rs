@@ -1491,6 +1491,10 @@ fn flatten_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let (mut copied, mut index) = (0, 0);
     while index < bytes.len() {
+        if !MAY_START_WHITESPACE[usize::from(bytes[index])] {
+            index += 1;
+            continue;
+        }
         // Not whitespace (inside a character, none starts), or a single space kept as it is.
         let unchanged = match whitespace_at(text, index) {
             None => true,
@@ -1510,6 +1514,20 @@ fn flatten_whitespace(text: &str) -> String {
     out.push_str(&text[copied..]);
     out
 }
+
+/// The bytes a whitespace character can start with in UTF-8 (see [`whitespace_at`]).
+const MAY_START_WHITESPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let starts: [u8; 10] = [
+        b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r', 0xc2, 0xe1, 0xe2, 0xe3,
+    ];
+    let mut i = 0;
+    while i < starts.len() {
+        table[starts[i] as usize] = true;
+        i += 1;
+    }
+    table
+};
 
 /// The length in bytes of the whitespace character that starts at byte `index` of `text`, if
 /// one does (none past the end, or inside a character).
