@@ -13,7 +13,10 @@ use std::sync::OnceLock;
 use rayon::prelude::*;
 
 use super::markdown::SiteIndex;
-use super::{Inputs, ROWS_PER_PAGE, Views, markdown, n_pages, page_path, site_files, site_index};
+use super::{
+    Inputs, ROWS_PER_PAGE, Views, markdown, may_link_inside, n_pages, page_path, site_files,
+    site_index,
+};
 use crate::diagnostics::Diagnostic;
 use crate::model::{DocId, EntityId, ThemeId};
 
@@ -303,44 +306,6 @@ impl LiveSite {
         diagnostics.extend(renderer.link_diagnostics());
         diagnostics
     }
-}
-
-/// Whether some editor text may hold an `@/` link: a source body with one (its links are
-/// parsed already), or a note, description or front page whose Markdown has an `@` (or a
-/// character reference, which could spell one).
-pub(super) fn may_link_inside(inputs: Inputs<'_, '_>) -> bool {
-    let briefing = inputs.briefing;
-    let files = &inputs.sources.files;
-    let may_spell_at =
-        |text: &str| text.contains('@') || text.contains("&#") || text.contains("&commat;");
-    let body_links = briefing.docs.par_iter().any(|doc| {
-        doc.reader.events.iter().any(|event| {
-            matches!(
-                &event.event,
-                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. })
-                    if dest_url.starts_with("@/")
-            )
-        })
-    });
-    body_links
-        || briefing.annotations.par_iter().any(|a| {
-            a.note
-                .as_ref()
-                .is_some_and(|note| may_spell_at(&note.value))
-        })
-        || briefing
-            .entities
-            .iter()
-            .any(|e| may_spell_at(e.description.text(files)))
-        || briefing
-            .themes
-            .iter()
-            .any(|t| may_spell_at(t.description.text(files)))
-        || briefing
-            .front
-            .body
-            .as_ref()
-            .is_some_and(|body| may_spell_at(body.text(files)))
 }
 
 /// Whether a source has a fenced code block that names a language: only those can be

@@ -237,7 +237,7 @@ pub fn render_site(
     // and mention: only made when some text may link inside the site (large briefings made by
     // a program usually have no `@/` link at all).
     let link_targets = || {
-        if live::may_link_inside(inputs) {
+        if may_link_inside(inputs) {
             site_index(briefing)
         } else {
             SiteIndex::default()
@@ -355,6 +355,44 @@ fn site_index(briefing: &Briefing<'_>) -> SiteIndex {
         targets.insert(format!("themes/{}/", theme.slug));
     }
     SiteIndex { targets }
+}
+
+/// Whether some editor text may hold an `@/` link: a source body with one (its links are
+/// parsed already), or a note, description or front page whose Markdown has an `@` (or a
+/// character reference, which could spell one).
+fn may_link_inside(inputs: Inputs<'_, '_>) -> bool {
+    let briefing = inputs.briefing;
+    let files = &inputs.sources.files;
+    let may_spell_at =
+        |text: &str| text.contains('@') || text.contains("&#") || text.contains("&commat;");
+    let body_links = briefing.docs.par_iter().any(|doc| {
+        doc.reader.events.iter().any(|event| {
+            matches!(
+                &event.event,
+                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. })
+                    if dest_url.starts_with("@/")
+            )
+        })
+    });
+    body_links
+        || briefing.annotations.par_iter().any(|a| {
+            a.note
+                .as_ref()
+                .is_some_and(|note| may_spell_at(&note.value))
+        })
+        || briefing
+            .entities
+            .iter()
+            .any(|e| may_spell_at(e.description.text(files)))
+        || briefing
+            .themes
+            .iter()
+            .any(|t| may_spell_at(t.description.text(files)))
+        || briefing
+            .front
+            .body
+            .as_ref()
+            .is_some_and(|body| may_spell_at(body.text(files)))
 }
 
 /// What rendering reads: the configuration, the loaded sources (for the site theme, static
