@@ -433,11 +433,18 @@ struct LaneData {
     days: BTreeMap<Date, usize>,
 }
 
-/// The front page's timeline: per source, its publication date and the days its annotations
-/// were written. Sources with nothing dated have no lane; None when nothing is dated at all.
-pub(super) fn timeline(briefing: &Briefing<'_>, urls: &Urls<'_>) -> Option<TimelineChartView> {
+/// The timeline of a front page's sources (`docs`; `paged` when the front page has others on
+/// other pages): per source, its publication date and the days its annotations were written.
+/// Sources with nothing dated have no lane; None when nothing is dated at all.
+pub(super) fn timeline(
+    briefing: &Briefing<'_>,
+    docs: &[DocId],
+    paged: bool,
+    urls: &Urls<'_>,
+) -> Option<TimelineChartView> {
     let mut lanes: Vec<(DocId, LaneData)> = Vec::new();
-    for (index, doc) in briefing.docs.iter().enumerate() {
+    for &id in docs {
+        let doc = briefing.doc(id);
         let mut days: BTreeMap<Date, usize> = BTreeMap::new();
         for &annotation in &doc.annotations {
             if let Some(date) = briefing.annotation(annotation).date {
@@ -446,7 +453,7 @@ pub(super) fn timeline(briefing: &Briefing<'_>, urls: &Urls<'_>) -> Option<Timel
         }
         if doc.date.is_some() || !days.is_empty() {
             lanes.push((
-                DocId::from_index(index),
+                id,
                 LaneData {
                     title: doc.title.clone(),
                     published: doc.date,
@@ -462,20 +469,27 @@ pub(super) fn timeline(briefing: &Briefing<'_>, urls: &Urls<'_>) -> Option<Timel
         (a.first_date(), &a.title, a.published).cmp(&(b.first_date(), &b.title, b.published))
     });
 
-    let n_docs = briefing.docs.len();
-    let n_dated_docs = briefing.docs.iter().filter(|d| d.date.is_some()).count();
-    let n_annotations = briefing.annotations.len();
-    let n_dated_annotations = briefing
-        .annotations
+    let n_docs = docs.len();
+    let n_dated_docs = docs
         .iter()
-        .filter(|a| a.date.is_some())
+        .filter(|&&id| briefing.doc(id).date.is_some())
         .count();
+    let annotations = || {
+        docs.iter()
+            .flat_map(|&id| &briefing.doc(id).annotations)
+            .map(|&a| briefing.annotation(a))
+    };
+    let n_annotations = annotations().count();
+    let n_dated_annotations = annotations().filter(|a| a.date.is_some()).count();
     let data: Vec<LaneData> = lanes.iter().map(|(_, lane)| lane.clone()).collect();
-    let caption = timeline_caption(
+    let mut caption = timeline_caption(
         &data,
         (n_dated_docs, n_docs),
         (n_dated_annotations, n_annotations),
     );
+    if paged {
+        caption.insert_str(0, "The sources on this page. ");
+    }
     let svg = draw_timeline(&data);
     let lanes = lanes
         .into_iter()

@@ -14,8 +14,8 @@ use rayon::prelude::*;
 
 use super::markdown::SiteIndex;
 use super::{
-    Inputs, ROWS_PER_PAGE, Views, markdown, may_link_inside, n_pages, page_path, site_files,
-    site_index,
+    Inputs, ROWS_PER_PAGE, SOURCES_PER_PAGE, Views, markdown, may_link_inside, n_pages, page_path,
+    site_files, site_index,
 };
 use crate::diagnostics::Diagnostic;
 use crate::model::{DocId, EntityId, ThemeId};
@@ -38,7 +38,10 @@ enum Route {
         number: usize,
         n_pages: usize,
     },
-    Index,
+    Index {
+        number: usize,
+        n_pages: usize,
+    },
     Entities,
     Themes,
     NotFound,
@@ -161,6 +164,11 @@ impl LiveSite {
                 n_pages,
             });
         }
+        let n_front_pages = briefing.docs.len().div_ceil(SOURCES_PER_PAGE).max(1);
+        paginated(self, "", n_front_pages, &|number| Route::Index {
+            number,
+            n_pages: n_front_pages,
+        });
         let n_annotation_pages = briefing.annotations.len().div_ceil(ROWS_PER_PAGE).max(1);
         paginated(self, "annotations/", n_annotation_pages, &|number| {
             Route::Annotations {
@@ -169,7 +177,6 @@ impl LiveSite {
             }
         });
         for (path, route) in [
-            ("index.html", Route::Index),
             ("entities/index.html", Route::Entities),
             ("themes/index.html", Route::Themes),
             ("404.html", Route::NotFound),
@@ -266,7 +273,10 @@ impl LiveSite {
             Route::Annotations { number, n_pages } => {
                 renderer.annotations_page(number, n_pages, &site)?.html
             }
-            Route::Index => renderer.index_page(&site)?.html,
+            Route::Index { number, n_pages } => {
+                let order = renderer.front_order();
+                renderer.index_page(&order, number, n_pages, &site)?.html
+            }
             Route::Entities => renderer.entities_page(&site)?.html,
             Route::Themes => renderer.themes_page(&site)?.html,
             Route::NotFound => renderer.not_found_page(&site)?.html,

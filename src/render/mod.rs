@@ -532,7 +532,7 @@ struct Rendered {
 /// page.
 #[derive(Clone, Copy)]
 enum PageJob {
-    Front,
+    Front(usize, usize),
     Entities,
     Themes,
     NotFound,
@@ -576,7 +576,11 @@ impl Renderer<'_, '_> {
         // every source) takes longest, so it starts first, and the entity and theme indexes,
         // the next largest, come last, so the three are not held in memory at once (at 8,900
         // sources that was the build's peak). A list page with many pages is a job per page.
-        let mut jobs: Vec<PageJob> = vec![PageJob::Front];
+        let front_order = self.front_order();
+        let n_front_pages = front_order.len().div_ceil(SOURCES_PER_PAGE).max(1);
+        let mut jobs: Vec<PageJob> = (1..=n_front_pages)
+            .map(|number| PageJob::Front(number, n_front_pages))
+            .collect();
         for (index, entity) in briefing.entities.iter().enumerate() {
             let n_pages = n_pages(entity.mentions.len(), entity.annotations.len());
             let id = EntityId::from_index(index);
@@ -593,7 +597,9 @@ impl Renderer<'_, '_> {
         );
         jobs.extend([PageJob::Entities, PageJob::Themes, PageJob::NotFound]);
         emitter.all(&mut diagnostics, jobs.into_par_iter(), |job| match job {
-            PageJob::Front => self.index_page(&site),
+            PageJob::Front(number, n_pages) => {
+                self.index_page(&front_order, number, n_pages, &site)
+            }
             PageJob::Entities => self.entities_page(&site),
             PageJob::Themes => self.themes_page(&site),
             PageJob::NotFound => self.not_found_page(&site),
@@ -1140,18 +1146,24 @@ impl Renderer<'_, '_> {
 
     fn theme_summary(&self, id: ThemeId, diagnostics: &mut Vec<Diagnostic>) -> ThemeSummaryView {
         let theme = self.briefing.theme(id);
-        let docs: BTreeSet<DocId> = theme
-            .annotations
-            .iter()
-            .map(|a| self.briefing.annotation(*a).doc)
-            .collect();
+        let mut per_doc: BTreeMap<DocId, usize> = BTreeMap::new();
+        for &annotation in &theme.annotations {
+            *per_doc
+                .entry(self.briefing.annotation(annotation).doc)
+                .or_insert(0) += 1;
+        }
+        let n_sources = per_doc.len();
+        let mut docs: Vec<(DocId, usize)> = per_doc.into_iter().collect();
+        docs.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
+        docs.truncate(THEME_SUMMARY_SOURCES);
         ThemeSummaryView {
             slug: theme.slug.clone(),
             title: theme.title.clone(),
             url: self.urls.theme(&theme.slug),
             description_html: self.body_html(&theme.description, diagnostics),
             n_annotations: theme.annotations.len(),
-            sources: docs.into_iter().map(|d| self.doc_ref(d)).collect(),
+            n_sources,
+            sources: docs.into_iter().map(|(d, _)| self.doc_ref(d)).collect(),
         }
     }
 
@@ -1242,17 +1254,35 @@ impl Renderer<'_, '_> {
         })
     }
 
-    fn index_page(&self, site: &SiteView) -> anyhow::Result<Rendered> {
+    /// The sources in the front page's order: newest first (undated last), then by title.
+    pub(super) fn front_order(&self) -> Vec<DocId> {
+        let docs = &self.briefing.docs;
+        let mut order: Vec<DocId> = (0..docs.len()).map(DocId::from_index).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (self.briefing.doc(a), self.briefing.doc(b));
+            b.date.cmp(&a.date).then_with(|| a.title.cmp(&b.title))
+        });
+        order
+    }
+
+    /// Page `number` of `n_pages` of the front page: the briefing's header and rail on each,
+    /// its body on the first, and that page's slice of the sources (in `order`, from
+    /// [`Self::front_order`]) with their timeline.
+    pub(super) fn index_page(
+        &self,
+        order: &[DocId],
+        number: usize,
+        n_pages: usize,
+        site: &SiteView,
+    ) -> anyhow::Result<Rendered> {
         let briefing = self.briefing;
         let mut diagnostics = Vec::new();
         let body_html = match &briefing.front.body {
-            Some(body) => self.body_html(body, &mut diagnostics),
-            None => String::new(),
+            Some(body) if number == 1 => self.body_html(body, &mut diagnostics),
+            _ => String::new(),
         };
-        let mut docs: Vec<DocSummaryView> = (0..briefing.docs.len())
-            .map(|i| self.doc_summary(DocId::from_index(i)))
-            .collect();
-        docs.sort_by(|a, b| b.date.cmp(&a.date).then(a.title.cmp(&b.title)));
+        let on_page = page_slice(order, number, SOURCES_PER_PAGE);
+        let docs: Vec<DocSummaryView> = on_page.iter().map(|&id| self.doc_summary(id)).collect();
         let themes = (0..briefing.themes.len())
             .map(|i| {
                 let id = ThemeId::from_index(i);
@@ -1268,11 +1298,12 @@ impl Renderer<'_, '_> {
             .collect();
         top_entities.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
         top_entities.truncate(12);
+        let relative = page_path("", number);
         let view = IndexPage {
             site: site.clone(),
             page: self.page(
-                site.title.clone(),
-                "",
+                page_title(&site.title, number),
+                &relative,
                 "home",
                 briefing.front.summary.as_deref(),
             ),
@@ -1281,10 +1312,11 @@ impl Renderer<'_, '_> {
             docs,
             themes,
             top_entities,
-            timeline: charts::timeline(briefing, &self.urls),
+            timeline: charts::timeline(briefing, on_page, n_pages > 1, &self.urls),
+            pagination: self.pagination("", number, n_pages),
         };
         Ok(Rendered {
-            path: "index.html".to_string(),
+            path: format!("{relative}index.html"),
             html: self.render_template("index.html", &view)?,
             diagnostics,
             highlighted_code: false,
@@ -1417,6 +1449,10 @@ impl Renderer<'_, '_> {
     }
 }
 
+/// Sources named in a theme's summary (on the themes index): those it has most annotations in.
+const THEME_SUMMARY_SOURCES: usize = 10;
+/// Sources per page of the front page's list (and of its timeline).
+const SOURCES_PER_PAGE: usize = 50;
 /// Annotation cards (and mentions) per page of a theme or entity.
 const CARDS_PER_PAGE: usize = 100;
 /// Rows per page of the annotation index, which are smaller than cards.

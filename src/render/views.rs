@@ -141,8 +141,11 @@ pub struct IndexPage {
     pub themes: Vec<ThemeRefView>,
     /// Most-mentioned entities first.
     pub top_entities: Vec<EntityRefView>,
-    /// Sources and annotations by date; none when nothing is dated.
+    /// This page's sources and their annotations by date; none when nothing is dated.
     pub timeline: Option<TimelineChartView>,
+    /// The sources are listed [`SOURCES_PER_PAGE`](super) to a page: the first on the front
+    /// page, page `n` at `page/n/`. Absent when they fit on one page.
+    pub pagination: Option<PaginationView>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -233,6 +236,10 @@ pub struct ThemeSummaryView {
     pub url: String,
     pub description_html: String,
     pub n_annotations: usize,
+    /// How many sources have an annotation under the theme.
+    pub n_sources: usize,
+    /// The sources with the most annotations under the theme, at most ten, most first (then
+    /// in the order of `content/sources/`); the theme's page lists them all.
     pub sources: Vec<DocRef>,
 }
 

@@ -82,7 +82,7 @@ fn every_file_of_each_fixture_is_the_one_the_build_writes() {
 }
 
 /// Highlighted code (which adds `syntax.css` to every page), a static file that replaces a
-/// generated one, and lists long enough to paginate.
+/// generated one, and lists long enough to paginate (the front page's sources too).
 #[test]
 fn highlighting_static_overrides_and_pagination_match_the_build() {
     let site = SiteTest::seed();
@@ -99,6 +99,12 @@ fn highlighting_static_overrides_and_pagination_match_the_build() {
         ));
     }
     site.write("content/sources/many-lines.md", &body);
+    for n in 0..50 {
+        site.write(
+            &format!("content/sources/short-{n:02}.md"),
+            &format!("---\ntitle: Short {n}\n---\n\nA short source.\n"),
+        );
+    }
     site.write("content/annotations/many-lines.yaml", &annotations);
     let paths = assert_live_matches_build(&site);
     for path in [
@@ -106,6 +112,7 @@ fn highlighting_static_overrides_and_pagination_match_the_build() {
         "robots.txt",
         "annotations/page/2/index.html",
         "entities/microsoft/page/3/index.html",
+        "page/2/index.html",
     ] {
         assert!(paths.iter().any(|p| p == path), "the build made no {path}");
     }

@@ -421,3 +421,105 @@ fn cards_of_a_theme_that_names_the_original_link_have_it() {
         );
     }
 }
+
+/// The minimal briefing with `n` more sources, `extra-00`, ..., dated a day apart from
+/// 2025-01-01 (`extra-00` the oldest), each with one annotation under the theme
+/// `infrastructure`.
+fn minimal_with_sources(n: usize) -> SiteTest {
+    let site = SiteTest::new("build/minimal");
+    for i in 0..n {
+        site.write(
+            &format!("content/sources/extra-{i:02}.md"),
+            &format!(
+                "---\ntitle: \"Extra {i:02}\"\ndate: 2025-{:02}-{:02}\n---\n\nThe quay report number {i} is out.\n",
+                1 + i / 28,
+                1 + i % 28
+            ),
+        );
+        site.write(
+            &format!("content/annotations/extra-{i:02}.yaml"),
+            &format!(
+                "source: extra-{i:02}\nannotations:\n  - quote: \"report number {i} is out\"\n    themes: [infrastructure]\n"
+            ),
+        );
+    }
+    site
+}
+
+fn source_titles(page: &str) -> Vec<String> {
+    let document = Html::parse_document(page);
+    select(&document, "li.source-item h3 a")
+        .into_iter()
+        .map(|a| text(a))
+        .collect()
+}
+
+#[test]
+fn the_front_page_lists_fifty_sources_and_the_rest_on_numbered_pages() {
+    let site = minimal_with_sources(60);
+    site.build().assert_success();
+    let first = site.page("");
+    let second = site.page("page/2/");
+    // Newest first: the minimal briefing's own source, of 2024, last.
+    let expected: Vec<String> = (0..60)
+        .rev()
+        .map(|i| format!("Extra {i:02}"))
+        .chain(["Harbour report".to_string()])
+        .collect();
+    assert_eq!(source_titles(&first), expected[..50]);
+    assert_eq!(source_titles(&second), expected[50..]);
+    assert!(!site.output_dir().join("page/3/index.html").exists());
+    assert!(
+        first.contains(r#"<a rel="next" href="/page/2/">"#),
+        "{first}"
+    );
+    assert!(second.contains(r#"<a rel="prev" href="/">"#));
+    assert!(second.contains("<title>Minimal briefing (page 2)"));
+    // The timeline shows the page's sources; the body is on the first page only.
+    for (page, n_lanes) in [(&first, 50), (&second, 11)] {
+        let document = Html::parse_document(page);
+        assert_eq!(select(&document, "text.chart-lane-label").len(), n_lanes);
+        assert!(page.contains("The sources on this page."));
+    }
+    assert!(first.contains("summary-body"));
+    assert!(!second.contains("summary-body"));
+    assert!(
+        site.read("public/sitemap.xml")
+            .contains("https://example.org/page/2/")
+    );
+    assert_internal_links_resolve(&site, "/");
+}
+
+#[test]
+fn the_themes_index_names_a_themes_ten_busiest_sources_and_links_to_all() {
+    let site = minimal_with_sources(12);
+    site.write(
+        "content/annotations/extra-more.yaml",
+        "source: extra-03\nannotations:\n  - quote: \"The quay report\"\n    themes: [infrastructure]\n",
+    );
+    site.build().assert_success();
+    let index = site.page("themes/");
+    let document = Html::parse_document(&index);
+    let listed: Vec<String> = select(&document, ".theme-sources a")
+        .into_iter()
+        .map(|a| text(a))
+        .collect();
+    // extra-03 has two annotations; the rest one each, in the order of content/sources/.
+    let mut expected = vec!["Extra 03".to_string()];
+    expected.extend(
+        (0..12)
+            .filter(|&i| i != 3)
+            .map(|i| format!("Extra {i:02}"))
+            .take(9),
+    );
+    assert_eq!(listed, expected);
+    assert!(
+        index.contains("14 annotations in 13 sources, most in:"),
+        "{index}"
+    );
+    assert!(index.contains(r#"<a href="/themes/infrastructure/">All 13 sources"#));
+    assert!(
+        site.page("themes/infrastructure/")
+            .contains("14 annotations <span aria-hidden=\"true\">·</span> 13 sources")
+    );
+}
