@@ -128,6 +128,8 @@ pub(super) fn link<'a, R: Borrow<RawAnnotation>>(
             annotations.push(found[item].take(&mut pool, new));
             placed.push((pending[item].file, pending[item].position));
         }
+        // Freed as the briefing's list fills, so the two are not held at once.
+        *new = Vec::new();
     }
     drop(pool);
 

@@ -271,7 +271,8 @@ pub struct Annotation {
     pub range: Range<usize>,
     /// 1-based position among its doc's annotations, in reading order.
     pub number: usize,
-    pub note: Option<Spanned<String>>,
+    /// Shared with the raw annotation it was made from.
+    pub note: Option<Spanned<std::sync::Arc<str>>>,
     pub entities: Vec<EntityId>,
     pub themes: Vec<ThemeId>,
     pub kind: AnnotationKind,

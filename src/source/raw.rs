@@ -6,6 +6,8 @@
 //! shapes that `serde` fills (unknown keys rejected), which reports what is wrong. Tests hold the
 //! two readings to the same values and spans.
 
+use std::sync::Arc;
+
 use serde::Deserialize;
 
 use super::yaml::{self, Place, Plain, Yaml};
@@ -81,7 +83,9 @@ pub struct RawAnnotation {
     pub prefix: Option<Box<Text>>,
     pub suffix: Option<Box<Text>>,
     pub id: Option<Text>,
-    pub note: Option<Text>,
+    /// Shared with the briefing's annotation, which keeps it after the raw annotations are
+    /// freed (so the two are never held at once).
+    pub note: Option<Spanned<Arc<str>>>,
     pub entities: Vec<Text>,
     pub themes: Vec<Text>,
     pub kind: Option<Text>,
@@ -89,6 +93,11 @@ pub struct RawAnnotation {
     pub author: Option<Box<Text>>,
     pub date: Option<Box<Text>>,
     pub links: Vec<RawLink>,
+}
+
+/// A text as shared between owners.
+fn shared(text: Text) -> Spanned<Arc<str>> {
+    Spanned::new(Arc::from(text.value), text.span)
 }
 
 #[derive(Deserialize)]
@@ -273,7 +282,6 @@ fn report_control_characters(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>)
                         annotation.prefix.as_deref(),
                         annotation.suffix.as_deref(),
                         annotation.id.as_ref(),
-                        annotation.note.as_ref(),
                         annotation.kind.as_ref(),
                         annotation.status.as_deref(),
                         annotation.author.as_deref(),
@@ -292,12 +300,21 @@ fn report_control_characters(parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>)
         }
         Parsed::Nothing => {}
     }
-    for text in texts {
-        if let Some((_, character)) = super::first_forbidden_control(&text.value) {
+    let annotations: &[RawAnnotation] = match parsed {
+        Parsed::Annotations(annotations) => annotations,
+        _ => &[],
+    };
+    let notes = annotations.iter().filter_map(|a| a.note.as_ref());
+    let texts = (texts
+        .into_iter()
+        .map(|text| (text.value.as_str(), text.span)))
+    .chain(notes.map(|note| (&*note.value, note.span)));
+    for (text, span) in texts {
+        if let Some((_, character)) = super::first_forbidden_control(text) {
             diagnostics.push(
                 Diagnostic::error(
                     Code::InvalidValue,
-                    text.span,
+                    span,
                     format!(
                         "the value holds the control character U+{:04X}",
                         u32::from(character)
@@ -318,7 +335,7 @@ pub const MAX_MARKDOWN_NESTING: usize = 100;
 /// Reports each Markdown body and note nested deeper than [`MAX_MARKDOWN_NESTING`].
 fn report_deep_nesting(files: &Files, parsed: &Parsed, diagnostics: &mut Vec<Diagnostic>) {
     let mut bodies: Vec<Body> = Vec::new();
-    let mut notes: Vec<&Text> = Vec::new();
+    let mut notes: Vec<&Spanned<Arc<str>>> = Vec::new();
     match parsed {
         Parsed::Index(index) => bodies.push(index.body),
         Parsed::Doc(doc) => bodies.push(doc.body),
@@ -926,7 +943,7 @@ fn plain_annotation(place: Place<'_>, source: Option<&Text>, item: Plain) -> Opt
             "prefix" => raw.prefix = Some(Box::new(text(value)?)),
             "suffix" => raw.suffix = Some(Box::new(text(value)?)),
             "id" => raw.id = Some(text(value)?),
-            "note" => raw.note = Some(text(value)?),
+            "note" => raw.note = Some(shared(text(value)?)),
             "entities" => raw.entities = texts(value)?,
             "themes" => raw.themes = texts(value)?,
             "kind" => raw.kind = Some(text(value)?),
@@ -958,7 +975,7 @@ fn plain_annotation_markdown(
         if raw.note.is_some() {
             return None;
         }
-        raw.note = Some(note);
+        raw.note = Some(shared(note));
     }
     Some(raw)
 }
@@ -1023,7 +1040,7 @@ fn raw_annotation_item(
         prefix: place.spanned_opt(item.prefix).map(Box::new),
         suffix: place.spanned_opt(item.suffix).map(Box::new),
         id: place.spanned_opt(item.id),
-        note: place.spanned_opt(item.note),
+        note: place.spanned_opt(item.note).map(shared),
         entities: place.spanned_vec(item.entities),
         themes: place.spanned_vec(item.themes),
         kind: place.spanned_opt(item.kind),
@@ -1064,7 +1081,8 @@ fn serde_annotation_markdown(files: &Files, file: FileId) -> Result<RawAnnotatio
             .with_help("keep the note in the body and remove the `note:` key"));
         }
         (Some(note), None) => Some(note),
-    };
+    }
+    .map(shared);
     Ok(RawAnnotation {
         file,
         span: Span::new(file, place.offset..place.offset + place.yaml.len()),
