@@ -320,6 +320,21 @@ pub struct Briefing<'a> {
 }
 
 impl<'a> Briefing<'a> {
+    /// The source whose slug is `slug`.
+    pub fn doc_by_slug(&self, slug: &str) -> Option<DocId> {
+        self.kept.doc_slugs.get(slug).copied()
+    }
+
+    /// The entity whose slug is `slug`.
+    pub fn entity_by_slug(&self, slug: &str) -> Option<EntityId> {
+        self.kept.entity_slugs.get(slug).copied()
+    }
+
+    /// The theme whose slug is `slug`.
+    pub fn theme_by_slug(&self, slug: &str) -> Option<ThemeId> {
+        self.kept.theme_slugs.get(slug).copied()
+    }
+
     pub fn doc(&self, id: DocId) -> &Doc<'a> {
         &self.docs[id.index()]
     }

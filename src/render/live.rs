@@ -1,23 +1,23 @@
 //! The site made on demand, one file at a time, for `gloss serve`.
 //!
 //! Owns the table of every path a build would write (its [`Route`]) and the state shared by the
-//! pages made from one briefing: the `@/` link targets and the annotation views, each made the
-//! first time a page needs it. Input: the same [`Inputs`] a build renders; output: the bytes of
+//! pages made from one briefing: the annotation views, each made the first time a page needs
+//! it; and [`InternalLinks`], the `@/` links found in editors' Markdown, which `serve` keeps
+//! from one briefing to the next. Input: the same [`Inputs`] a build renders; output: the bytes of
 //! one file, identical to what `render_site` hands its sink for that path (the search index
 //! aside: serve builds it apart). Must not: render anything before it is asked for, keep the
 //! files it made (the server decides what to cache), or do I/O.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
-use super::markdown::SiteIndex;
 use super::{
-    Inputs, ROWS_PER_PAGE, SOURCES_PER_PAGE, Views, markdown, may_link_inside, n_pages, page_path,
-    site_files, site_index,
+    Inputs, ROWS_PER_PAGE, SOURCES_PER_PAGE, SiteTargets, Views, broken_link, markdown,
+    may_link_inside, n_pages, page_path, site_files,
 };
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, Span};
 use crate::model::{DocId, EntityId, ThemeId};
 
 /// How to make one file of the site.
@@ -75,8 +75,6 @@ impl Route {
 /// A briefing's site, made page by page as it is asked for. Build it with the [`Inputs`] it is
 /// then always asked with.
 pub struct LiveSite {
-    /// Made when a page or a link check first needs it: it names every page and fragment.
-    site_index: OnceLock<SiteIndex>,
     views: Views,
     routes: BTreeMap<String, Route>,
     /// Every page's path, as `render_site` lists them for the sitemap.
@@ -91,7 +89,6 @@ impl LiveSite {
     pub fn new(inputs: Inputs<'_, '_>) -> anyhow::Result<LiveSite> {
         let briefing = inputs.briefing;
         let mut live = LiveSite {
-            site_index: OnceLock::new(),
             views: Views::kept(briefing),
             routes: BTreeMap::new(),
             pages: Vec::new(),
@@ -102,7 +99,8 @@ impl LiveSite {
             .map(|(index, _)| index)
             .collect();
         if !with_code.is_empty() {
-            let renderer = inputs.renderer(live.site_index(inputs), &live.views);
+            let targets = SiteTargets { briefing };
+            let renderer = inputs.renderer(&targets, &live.views);
             let plain_site = renderer.site(false);
             live.highlighted = with_code
                 .into_par_iter()
@@ -218,10 +216,6 @@ impl LiveSite {
         }
     }
 
-    fn site_index(&self, inputs: Inputs<'_, '_>) -> &SiteIndex {
-        self.site_index.get_or_init(|| site_index(inputs.briefing))
-    }
-
     /// Whether the site has a file at `path` (`sources/a/index.html`).
     pub fn contains(&self, path: &str) -> bool {
         self.routes.contains_key(path)
@@ -256,7 +250,10 @@ impl LiveSite {
         let Some(&route) = self.routes.get(path) else {
             return Ok(None);
         };
-        let renderer = inputs.renderer(self.site_index(inputs), &self.views);
+        let targets = SiteTargets {
+            briefing: inputs.briefing,
+        };
+        let renderer = inputs.renderer(&targets, &self.views);
         let site = renderer.site(self.highlighted);
         let bytes = match route {
             Route::Source(id) => renderer.source_page(id, &renderer.site(false))?.html,
@@ -304,17 +301,71 @@ impl LiveSite {
     }
 
     /// The problems rendering every page would report (broken `@/` links in notes, bodies,
-    /// descriptions and the front page), found without rendering, as `gloss check` finds them.
-    /// Briefings with no `@/` link at all (the usual case when they are large) are cleared by
-    /// a quick scan, without making the table of link targets.
-    pub fn diagnostics(&self, inputs: Inputs<'_, '_>) -> Vec<Diagnostic> {
+    /// descriptions and the front page), found without rendering, as `gloss check` finds them
+    /// and in the same order. Briefings with no `@/` link at all (the usual case when they are
+    /// large) are cleared by a quick scan; otherwise the links of each Markdown text are taken
+    /// from `links` (parsed once per text, then kept) and checked against this briefing.
+    pub fn diagnostics(&self, inputs: Inputs<'_, '_>, links: &InternalLinks) -> Vec<Diagnostic> {
         if !may_link_inside(inputs) {
             return Vec::new();
         }
-        let renderer = inputs.renderer(self.site_index(inputs), &self.views);
-        let (_, mut diagnostics) = renderer.render_notes();
-        diagnostics.extend(renderer.link_diagnostics());
+        let targets = SiteTargets {
+            briefing: inputs.briefing,
+        };
+        let renderer = inputs.renderer(&targets, &self.views);
+        let files = &inputs.sources.files;
+        let notes = (inputs.briefing.annotations.iter())
+            .filter_map(|annotation| annotation.note.as_ref())
+            .map(|note| (&*note.value, note.span));
+        let mut diagnostics = Vec::new();
+        let check = |texts: Vec<(&str, Span)>, diagnostics: &mut Vec<Diagnostic>| {
+            let found = links.of(texts.iter().map(|&(text, _)| text));
+            for ((_, span), found) in texts.into_iter().zip(found) {
+                for url in found.iter() {
+                    if let Err(target) = renderer.links.resolve(url) {
+                        diagnostics.push(broken_link(span, &target));
+                    }
+                }
+            }
+        };
+        check(notes.collect(), &mut diagnostics);
+        diagnostics.extend(renderer.source_link_diagnostics());
+        let bodies = renderer.editor_bodies();
+        check(
+            bodies.map(|body| (body.text(files), body.span())).collect(),
+            &mut diagnostics,
+        );
         diagnostics
+    }
+}
+
+/// The destinations of the `@/` links of each Markdown text checked so far, by a hash of the
+/// text (XXH3-128). `serve` keeps one from one briefing to the next, so that a relink after an
+/// edit parses only the texts that changed; every link is still checked against the new
+/// briefing, whose annotations (and so fragments) may differ.
+#[derive(Default)]
+pub struct InternalLinks {
+    found: Mutex<HashMap<u128, Arc<[String]>>>,
+}
+
+impl InternalLinks {
+    /// The `@/` link destinations of each text, in order; the texts not seen before are parsed
+    /// in parallel.
+    fn of<'t>(&self, texts: impl Iterator<Item = &'t str>) -> Vec<Arc<[String]>> {
+        let texts: Vec<(&str, u128)> = texts
+            .map(|text| (text, xxhash_rust::xxh3::xxh3_128(text.as_bytes())))
+            .collect();
+        let mut found = self
+            .found
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let new: Vec<(u128, Arc<[String]>)> = texts
+            .par_iter()
+            .filter(|(_, hash)| !found.contains_key(hash))
+            .map(|&(text, hash)| (hash, markdown::internal_links(text).into()))
+            .collect();
+        found.extend(new);
+        texts.iter().map(|(_, hash)| found[hash].clone()).collect()
     }
 }
 

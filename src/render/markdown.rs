@@ -9,16 +9,24 @@ use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd};
 use crate::anchor::text::markdown_options;
 
 /// The pages and fragments of the site, to check `@/` links against.
-#[derive(Debug, Default)]
-pub struct SiteIndex {
-    /// Paths relative to the site root, like `sources/a/`, and fragments like `sources/a/#ann-x`.
-    pub targets: HashSet<String>,
+pub trait LinkTargets: Sync {
+    /// Whether `page` (relative to the site root, like `sources/a/` or `entities/`) is a page
+    /// of the site, and `fragment` (like `ann-x`), when given, an element of it.
+    fn contains(&self, page: &str, fragment: Option<&str>) -> bool;
+}
+
+/// Targets listed as strings: pages (`sources/a/`) and fragments (`sources/a/#ann-x`).
+impl LinkTargets for HashSet<String> {
+    fn contains(&self, page: &str, fragment: Option<&str>) -> bool {
+        HashSet::contains(self, page)
+            && fragment.is_none_or(|f| HashSet::contains(self, &format!("{page}#{f}")))
+    }
 }
 
 /// How links in editor Markdown are resolved.
 pub struct LinkContext<'s> {
     pub base_path: &'s str,
-    pub site_index: &'s SiteIndex,
+    pub site_index: &'s dyn LinkTargets,
 }
 
 impl LinkContext<'_> {
@@ -35,9 +43,7 @@ impl LinkContext<'_> {
         if !path.is_empty() && !path.ends_with('/') && !path.contains('.') {
             path.push('/');
         }
-        let exists = self.site_index.targets.contains(&path)
-            && fragment.is_none_or(|f| self.site_index.targets.contains(&format!("{path}#{f}")));
-        if !exists {
+        if !self.site_index.contains(&path, fragment) {
             return Err(internal.to_string());
         }
         let mut resolved = format!("{}{path}", self.base_path);
@@ -47,6 +53,21 @@ impl LinkContext<'_> {
         }
         Ok(CowStr::Boxed(resolved.into_boxed_str()))
     }
+}
+
+/// The destinations of the `@/` links and images of editor Markdown, in order: what
+/// [`to_html`] resolves, found without writing any HTML.
+pub fn internal_links(markdown: &str) -> Vec<String> {
+    Parser::new_ext(markdown, markdown_options())
+        .filter_map(|event| match event {
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if dest_url.starts_with("@/") =>
+            {
+                Some(dest_url.into_string())
+            }
+            _ => None,
+        })
+        .collect()
 }
 
 /// Editor Markdown as sanitised HTML; `broken` collects `@/` targets that do not exist.
@@ -353,11 +374,9 @@ mod tests {
     use super::*;
 
     fn html(markdown: &str) -> String {
-        let index = SiteIndex {
-            targets: ["sources/a/".to_string(), "sources/a/#ann-x".to_string()]
-                .into_iter()
-                .collect(),
-        };
+        let index: HashSet<String> = ["sources/a/".to_string(), "sources/a/#ann-x".to_string()]
+            .into_iter()
+            .collect();
         let links = LinkContext {
             base_path: "/repo/",
             site_index: &index,

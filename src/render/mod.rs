@@ -26,7 +26,7 @@ use crate::diagnostics::{Code, Diagnostic, Span};
 use crate::model::{Annotation, AnnotationId, Briefing, DocId, EntityId, EntityKind, ThemeId};
 use crate::output::Sink;
 use crate::source::{Body, SiteTheme, SourceSet};
-use markdown::{LinkContext, SiteIndex};
+use markdown::{LinkContext, LinkTargets};
 use views::*;
 
 /// The built site: output-relative paths (`sources/a/index.html`) and their bytes.
@@ -233,21 +233,11 @@ pub fn render_site(
         briefing,
         tera: &tera,
     };
-    // The table of link targets is made on one thread and holds a string for every annotation
-    // and mention: only made when some text may link inside the site (large briefings made by
-    // a program usually have no `@/` link at all).
-    let link_targets = || {
-        if may_link_inside(inputs) {
-            site_index(briefing)
-        } else {
-            SiteIndex::default()
-        }
-    };
+    let site_index = SiteTargets { briefing };
     let no_views = Views::none();
     if !sink.keeps_bytes() {
         // Nothing is kept (`gloss check`): only what can report a problem runs, the
         // templates do not.
-        let site_index = link_targets();
         let views = Views::kept(briefing);
         let renderer = inputs.renderer(&site_index, &views);
         let mut diagnostics = renderer.link_diagnostics();
@@ -267,7 +257,6 @@ pub fn render_site(
     // annotations, and the index's peak plus theirs was the build's.
     let deferred_search = search::add_index(inputs, &emitter, search_index)?;
     steps.end("search index");
-    let site_index = link_targets();
     // Notes are rendered once, before any view is made (and read no view).
     let (notes, note_diagnostics) = inputs.renderer(&site_index, &no_views).render_notes();
     steps.end("notes");
@@ -322,39 +311,59 @@ impl Steps {
     }
 }
 
-/// Every page and fragment an `@/` link may point at.
-fn site_index(briefing: &Briefing<'_>) -> SiteIndex {
-    let n_targets = 4
-        + briefing.docs.len()
-        + 2 * briefing.annotations.len()
-        + briefing.mentions.len()
-        + briefing.entities.len()
-        + briefing.themes.len();
-    let mut targets = std::collections::HashSet::with_capacity(n_targets);
-    targets.insert(String::new());
-    for page in ["entities/", "themes/", "annotations/"] {
-        targets.insert(page.to_string());
-    }
-    for doc in &briefing.docs {
-        let page = format!("sources/{}/", doc.slug);
-        targets.insert(page.clone());
-        for annotation in &doc.annotations {
-            let annotation = briefing.annotation(*annotation);
-            targets.insert(format!("{page}#ann-{}", annotation.id));
-            targets.insert(format!("{page}#note-{}", annotation.id));
+/// Every page and fragment an `@/` link may point at, looked up in the briefing: the front
+/// page, the indexes, each source, entity and theme page, and on a source page its highlights
+/// (`ann-<id>`), notes (`note-<id>`) and entity mentions. Nothing is made in advance, so a
+/// briefing with a hundred thousand annotations costs nothing until a link is checked.
+pub(crate) struct SiteTargets<'r, 'a> {
+    pub briefing: &'r Briefing<'a>,
+}
+
+impl LinkTargets for SiteTargets<'_, '_> {
+    fn contains(&self, page: &str, fragment: Option<&str>) -> bool {
+        let briefing = self.briefing;
+        if let Some(slug) = page
+            .strip_prefix("sources/")
+            .and_then(|p| p.strip_suffix('/'))
+        {
+            let Some(id) = briefing.doc_by_slug(slug) else {
+                return false;
+            };
+            let Some(fragment) = fragment else {
+                return true;
+            };
+            let doc = briefing.doc(id);
+            let id_is = |prefix: &str| {
+                fragment.strip_prefix(prefix).is_some_and(|annotation_id| {
+                    doc.annotations
+                        .iter()
+                        .any(|&a| briefing.annotation(a).id == annotation_id)
+                })
+            };
+            return id_is("ann-")
+                || id_is("note-")
+                || doc
+                    .mentions
+                    .iter()
+                    .any(|&m| briefing.mention(m).html_id == fragment);
         }
+        if fragment.is_some() {
+            return false;
+        }
+        if let Some(slug) = page
+            .strip_prefix("entities/")
+            .and_then(|p| p.strip_suffix('/'))
+        {
+            return briefing.entity_by_slug(slug).is_some();
+        }
+        if let Some(slug) = page
+            .strip_prefix("themes/")
+            .and_then(|p| p.strip_suffix('/'))
+        {
+            return briefing.theme_by_slug(slug).is_some();
+        }
+        matches!(page, "" | "entities/" | "themes/" | "annotations/")
     }
-    for mention in &briefing.mentions {
-        let doc = briefing.doc(mention.doc);
-        targets.insert(format!("sources/{}/#{}", doc.slug, mention.html_id));
-    }
-    for entity in &briefing.entities {
-        targets.insert(format!("entities/{}/", entity.slug));
-    }
-    for theme in &briefing.themes {
-        targets.insert(format!("themes/{}/", theme.slug));
-    }
-    SiteIndex { targets }
 }
 
 /// Whether some editor text may hold an `@/` link: a source body with one (its links are
@@ -406,7 +415,7 @@ pub struct Inputs<'r, 'a> {
 }
 
 impl<'r, 'a> Inputs<'r, 'a> {
-    fn renderer(self, site_index: &'r SiteIndex, views: &'r Views) -> Renderer<'r, 'a> {
+    fn renderer(self, site_index: &'r dyn LinkTargets, views: &'r Views) -> Renderer<'r, 'a> {
         Renderer {
             config: self.config,
             sources: self.sources,
@@ -690,8 +699,24 @@ impl Renderer<'_, '_> {
     /// source bodies, descriptions and the front page (notes are checked by
     /// [`Self::render_notes`]).
     fn link_diagnostics(&self) -> Vec<Diagnostic> {
+        let mut diagnostics = self.source_link_diagnostics();
+        for body in self.editor_bodies() {
+            self.body_html(body, &mut diagnostics);
+        }
+        diagnostics
+    }
+
+    /// The descriptions of entities and themes and the front page's body, in that order.
+    fn editor_bodies(&self) -> impl Iterator<Item = &Body> {
         let briefing = self.briefing;
-        let mut diagnostics: Vec<Diagnostic> = briefing
+        (briefing.entities.iter().map(|entity| &entity.description))
+            .chain(briefing.themes.iter().map(|theme| &theme.description))
+            .chain(&briefing.front.body)
+    }
+
+    /// The broken `@/` links of the sources' bodies, whose links are parsed already.
+    fn source_link_diagnostics(&self) -> Vec<Diagnostic> {
+        self.briefing
             .docs
             .par_iter()
             .flat_map_iter(|doc| {
@@ -710,17 +735,7 @@ impl Renderer<'_, '_> {
                         _ => None,
                     })
             })
-            .collect();
-        for entity in &briefing.entities {
-            self.body_html(&entity.description, &mut diagnostics);
-        }
-        for theme in &briefing.themes {
-            self.body_html(&theme.description, &mut diagnostics);
-        }
-        if let Some(body) = &briefing.front.body {
-            self.body_html(body, &mut diagnostics);
-        }
-        diagnostics
+            .collect()
     }
 
     fn site(&self, syntax_css: bool) -> SiteView {
@@ -1621,7 +1636,10 @@ fn whitespace_at(text: &str, index: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::{flatten_whitespace, pager};
+    use std::collections::HashSet;
+
+    use super::{LinkTargets, SiteTargets, flatten_whitespace, pager};
+    use crate::model::Briefing;
     use proptest::prelude::*;
 
     #[test]
@@ -1693,6 +1711,80 @@ mod tests {
         #[test]
         fn flattening_ascii_agrees_with_its_definition(text in "[ a.\\t\\n\\r\u{b}\u{c}\u{1c}]{0,40}") {
             prop_assert_eq!(flatten_whitespace(&text), flattened_char_by_char(&text));
+        }
+    }
+
+    /// The targets as the set of strings they once were made into, to hold the lookup to.
+    fn listed_targets(briefing: &Briefing<'_>) -> HashSet<String> {
+        let mut targets: HashSet<String> = ["", "entities/", "themes/", "annotations/"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        for doc in &briefing.docs {
+            let page = format!("sources/{}/", doc.slug);
+            targets.insert(page.clone());
+            for annotation in &doc.annotations {
+                let annotation = briefing.annotation(*annotation);
+                targets.insert(format!("{page}#ann-{}", annotation.id));
+                targets.insert(format!("{page}#note-{}", annotation.id));
+            }
+        }
+        for mention in &briefing.mentions {
+            let doc = briefing.doc(mention.doc);
+            targets.insert(format!("sources/{}/#{}", doc.slug, mention.html_id));
+        }
+        for entity in &briefing.entities {
+            targets.insert(format!("entities/{}/", entity.slug));
+        }
+        for theme in &briefing.themes {
+            targets.insert(format!("themes/{}/", theme.slug));
+        }
+        targets
+    }
+
+    /// On the seed briefing, every listed target is found, and so is nothing else: the same
+    /// pages with each other's fragments, other folders, the fragments of index pages.
+    #[test]
+    fn link_targets_are_the_pages_and_fragments_of_the_site() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = crate::files::Files::default();
+        let mut diagnostics = crate::diagnostics::Diagnostics::default();
+        let config = crate::config::load(root, &Default::default(), &mut files, &mut diagnostics)
+            .expect("site.toml is read")
+            .expect("site.toml is valid");
+        let sources = crate::source::load(&config, files, &mut diagnostics).expect("loads");
+        let briefing = crate::model::build(&sources, &mut diagnostics);
+        assert!(!diagnostics.has_errors());
+        let listed = listed_targets(&briefing);
+        let targets = SiteTargets {
+            briefing: &briefing,
+        };
+        let split = |target: &str| match target.split_once('#') {
+            Some((page, fragment)) => (page.to_string(), Some(fragment.to_string())),
+            None => (target.to_string(), None),
+        };
+        let fragments: Vec<Option<String>> = listed.iter().map(|t| split(t).1).collect();
+        let pages: HashSet<String> = listed
+            .iter()
+            .map(|t| split(t).0)
+            .chain(["sources/", "search/", "sources/nowhere/", "entities/x/y/"].map(String::from))
+            .collect();
+        assert!(listed.len() > 100, "{} targets", listed.len());
+        for page in &pages {
+            for fragment in fragments
+                .iter()
+                .chain([&None, &Some("nowhere".to_string())])
+            {
+                let expected = match fragment {
+                    Some(f) => listed.contains(&format!("{page}#{f}")),
+                    None => listed.contains(page),
+                };
+                assert_eq!(
+                    targets.contains(page, fragment.as_deref()),
+                    expected,
+                    "{page} #{fragment:?}"
+                );
+            }
         }
     }
 }

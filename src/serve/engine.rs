@@ -20,7 +20,7 @@ use crate::config::{self, Config, Overrides};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::files::{FileId, Files};
 use crate::model::{self, Briefing};
-use crate::render::live::LiveSite;
+use crate::render::live::{InternalLinks, LiveSite};
 use crate::render::search::SearchRecord;
 use crate::render::{self, Inputs};
 use crate::source::{self, RawAnnotation, SourceSet};
@@ -33,6 +33,9 @@ struct Loaded {
     tera: tera::Tera,
     /// The load stage's diagnostics about anything but annotation files.
     load_diagnostics: Vec<Diagnostic>,
+    /// The `@/` links of the notes and descriptions checked so far, kept from one link of the
+    /// annotations to the next.
+    links: InternalLinks,
 }
 
 /// One annotation file as parsed.
@@ -167,6 +170,7 @@ impl Engine {
             sources,
             tera,
             load_diagnostics,
+            links: InternalLinks::default(),
         };
         let mut outcome = None;
         let engine = Engine::try_new(loaded, |loaded| -> anyhow::Result<State<'_>> {
@@ -328,7 +332,7 @@ impl<'a> State<'a> {
         if !diagnostics.has_errors() {
             let inputs = loaded.inputs(&briefing);
             let site = LiveSite::new(inputs)?;
-            diagnostics.extend(site.diagnostics(inputs));
+            diagnostics.extend(site.diagnostics(inputs, &loaded.links));
             if !diagnostics.has_errors() {
                 let summary = summary(&briefing, &site);
                 let outcome = Outcome {
@@ -514,17 +518,30 @@ mod tests {
                     std::fs::write(&added, "source: [unclosed\n").expect("write");
                 })
             }),
+            // The annotation a note of the other, unchanged file links to renamed: that link
+            // is broken now, though the note's text (whose links serve keeps) did not change.
+            (vec![file.clone(), added.clone()], {
+                let (file, original, added) = (file.clone(), original.clone(), added.clone());
+                Box::new(move || {
+                    let renamed =
+                        original.replacen("id: s1-expansion-not-replacement", "id: s1-renamed", 1);
+                    assert_ne!(renamed, original);
+                    std::fs::write(&file, renamed).expect("write");
+                    std::fs::remove_file(&added).expect("remove");
+                })
+            }),
             // Fixed again, and the new file removed.
             (vec![file.clone(), added.clone()], {
                 let (file, original, added) = (file.clone(), original.clone(), added.clone());
                 Box::new(move || {
                     std::fs::write(&file, &original).expect("write");
+                    std::fs::write(&added, "").expect("write");
                     std::fs::remove_file(&added).expect("remove");
                 })
             }),
         ];
         let mut last_good = site(&engine);
-        let expect_errors = [false, false, true, true, false];
+        let expect_errors = [false, false, true, true, true, false];
         assert_eq!(edits.len(), expect_errors.len());
         for ((changed, edit), errors) in edits.into_iter().zip(expect_errors) {
             edit();

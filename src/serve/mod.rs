@@ -283,8 +283,12 @@ impl ServeState {
                     base_path: base_path.clone(),
                     overlay: None,
                 };
-                let text = terminal_diagnostics(&outcome.diagnostics, &outcome.files);
                 let summary = outcome.summary.unwrap_or_default();
+                // The warnings are written out after the reload is sent: a briefing can have
+                // hundreds, and the reader need not wait for the terminal.
+                let (diagnostics, files) = (outcome.diagnostics, outcome.files);
+                let text: DiagnosticsText =
+                    Box::new(move || terminal_diagnostics(&diagnostics, &files));
                 (
                     next,
                     RebuildOutcome::Built {
@@ -309,7 +313,10 @@ impl ServeState {
                     RebuildOutcome::ContentErrors {
                         n_errors: outcome.diagnostics.n_errors(),
                     },
-                    terminal_diagnostics(&outcome.diagnostics, &outcome.files),
+                    {
+                        let text = terminal_diagnostics(&outcome.diagnostics, &outcome.files);
+                        Box::new(move || text) as DiagnosticsText
+                    },
                 )
             }
             Err(err) => {
@@ -320,7 +327,8 @@ impl ServeState {
                     base_path: base_path.clone(),
                     overlay: Some(overlay::render_failure(&error)),
                 };
-                (next, RebuildOutcome::Failed { error }, String::new())
+                let text: DiagnosticsText = Box::new(String::new);
+                (next, RebuildOutcome::Failed { error }, text)
             }
         };
         let base_path_changed = previous.generation > 0 && base_path != previous.base_path;
@@ -338,7 +346,7 @@ impl ServeState {
             new_site: new_site.then_some(self.current().generation),
             elapsed,
             outcome,
-            diagnostics_text,
+            diagnostics_text: diagnostics_text(),
             base_path_changed,
             has_site,
         }
@@ -426,6 +434,9 @@ fn configured_base_path(root: &Path) -> Option<String> {
     let config = config::load(root, &Overrides::default(), &mut files, &mut diagnostics).ok()??;
     Some(config.base_url.path)
 }
+
+/// The diagnostics of a rebuild as written to the terminal, made when asked for.
+type DiagnosticsText = Box<dyn FnOnce() -> String + Send>;
 
 fn terminal_diagnostics(diagnostics: &Diagnostics, files: &Files) -> String {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();

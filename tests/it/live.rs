@@ -4,7 +4,7 @@
 use gloss::config::{self, Overrides};
 use gloss::diagnostics::Diagnostics;
 use gloss::files::Files;
-use gloss::render::live::LiveSite;
+use gloss::render::live::{InternalLinks, LiveSite};
 use gloss::render::search::BUNDLE_DIR;
 use gloss::render::{Inputs, compile_templates};
 
@@ -56,7 +56,10 @@ fn assert_live_matches_build(site: &SiteTest) -> Vec<String> {
         }
         assert_eq!(live.n_pages(), built.site.expect("built").n_pages);
         assert_eq!(live.file(inputs, "nowhere/index.html").expect("runs"), None);
-        assert!(live.diagnostics(inputs).is_empty());
+        assert!(
+            live.diagnostics(inputs, &InternalLinks::default())
+                .is_empty()
+        );
     });
     tree.files.into_keys().collect()
 }
@@ -175,7 +178,7 @@ fn broken_internal_links_are_found_as_the_build_finds_them() {
             "{place}: {expected:?}"
         );
         let found = with_live_site(root, |inputs, live, mut diagnostics, files| {
-            diagnostics.extend(live.diagnostics(inputs));
+            diagnostics.extend(live.diagnostics(inputs, &InternalLinks::default()));
             diagnostics
                 .sorted(files)
                 .into_iter()
