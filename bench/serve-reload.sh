@@ -2,12 +2,13 @@
 # bench/serve-reload.sh — how soon `gloss serve` reloads after an annotation file is saved, at
 # BBC scale.
 #
-#   bash bench/serve-reload.sh [--scale N] [--edits N]
+#   bash bench/serve-reload.sh [--scale N] [--edits N] [--converter rust|rich]
 #
 # Converts the BBC News corpus (../shared/corpus/bbc, or $CORPUS) into a briefing on tmpfs with
-# examples/bbc_briefing.rs, starts `gloss serve` on it, then saves one annotation file --edits
-# times (default 10), each a changed note written to a temporary file and renamed over the old
-# one, as editors save. For each save it reads the line serve prints
+# examples/bbc_briefing.rs (or bench/rich_briefing.py, whose notes all link inside the site, so
+# every relink checks their links), starts `gloss serve` on it, then saves one annotation file
+# --edits times (default 10), each a changed note written to a temporary file and renamed over
+# the old one, as editors save. For each save it reads the line serve prints
 # (`... changed: reload sent 31 ms after the save`: from the first file event to the reload
 # sent, debounce included) and times fetching the edited source page right after it, which
 # makes that page. Prints the median, min and max of both against issue 6's target (reload
@@ -16,11 +17,12 @@ set -Eeuo pipefail
 trap 'echo "serve-reload: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2; exit 2' ERR
 cd "$(dirname "$0")/.."
 
-scale=1; edits=10
+scale=1; edits=10; converter=rust
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --scale) scale="${2:?}"; shift 2 ;;
     --edits) edits="${2:?}"; shift 2 ;;
+    --converter) converter="${2:?}"; shift 2 ;;
     *) echo "serve-reload: unknown argument \`$1\`" >&2; exit 2 ;;
   esac
 done
@@ -37,7 +39,11 @@ cleanup() {
 trap cleanup EXIT
 
 cargo build --release --quiet --bin gloss --example bbc_briefing
-./target/release/examples/bbc_briefing "$corpus" "$work/briefing" --scale "$scale" 2>/dev/null
+case "$converter" in
+  rust) ./target/release/examples/bbc_briefing "$corpus" "$work/briefing" --scale "$scale" 2>/dev/null ;;
+  rich) python3 bench/rich_briefing.py "$corpus" "$work/briefing" --scale "$scale" 2>/dev/null ;;
+  *) echo "serve-reload: --converter is \`rust\` or \`rich\`, not \`$converter\`" >&2; exit 2 ;;
+esac
 file="$(find "$work/briefing/content/annotations" -name '*.yaml' | sort | sed -n 1p)"
 slug="$(sed -n '1s/^source: *//p' "$file")"
 
@@ -50,14 +56,18 @@ for _ in $(seq 600); do
 done
 url="$(sed -n 's/^serving at //p' "$work/serve.out" | sed -n 1p)"
 [[ -n "$url" ]] || { echo "serve-reload: serve did not start" >&2; exit 2; }
-echo "serve-reload: x$scale, $(sed -n 1p "$work/serve.out")" >&2
+echo "serve-reload: x$scale, $converter converter, $(sed -n 1p "$work/serve.out")" >&2
 curl -fsS -o /dev/null "${url}sources/$slug/"
 
 page_ms=()
 for i in $(seq "$edits"); do
   before="$(grep -c 'reload sent' "$work/serve.out" || true)"
   # The first note of the file, changed: written beside it and renamed over it.
-  sed "0,/note: \"[^\"]*\"/s//note: \"Edited note, save $i of the benchmark.\"/" "$file" >"$file.tmp"
+  if [[ "$converter" == rust ]]; then
+    sed "0,/note: \"[^\"]*\"/s//note: \"Edited note, save $i of the benchmark.\"/" "$file" >"$file.tmp"
+  else
+    sed -E "0,/Passage 1( \(save [0-9]+ of the benchmark\))? of/s//Passage 1 (save $i of the benchmark) of/" "$file" >"$file.tmp"
+  fi
   mv "$file.tmp" "$file"
   for _ in $(seq 200); do
     (( $(grep -c 'reload sent' "$work/serve.out" || true) > before )) && break
