@@ -113,6 +113,11 @@ struct ServeState {
     snapshot: watch::Sender<Arc<Snapshot>>,
     /// Becomes `true` on Ctrl-C: event streams end and the accept loop stops.
     shutdown: watch::Receiver<bool>,
+    /// One thread, at a lower priority where the system allows it, for the search indexes made
+    /// after an edit: they run while the next edit may be relinking, on rayon's shared pool
+    /// they made its work wait behind theirs. `None` if the thread could not be started (the
+    /// shared pool is used then).
+    background: Option<rayon::ThreadPool>,
 }
 
 /// What one build did, for the terminal.
@@ -214,12 +219,19 @@ impl ServeState {
             base_path: "/".to_string(),
             overlay: None,
         }));
+        let background = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .thread_name(|_| "gloss-search-index".to_string())
+            .start_handler(|_| lower_this_threads_priority())
+            .build()
+            .ok();
         ServeState {
             root,
             engine: Mutex::new(None),
             origin,
             snapshot,
             shutdown,
+            background,
         }
     }
 
@@ -438,6 +450,18 @@ fn configured_base_path(root: &Path) -> Option<String> {
 /// The diagnostics of a rebuild as written to the terminal, made when asked for.
 type DiagnosticsText = Box<dyn FnOnce() -> String + Send>;
 
+/// Gives the calling thread a lower scheduling priority (nice 10), so that it yields to the
+/// threads relinking an edit. Linux only: elsewhere the call would apply to the whole process.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `setpriority` reads its three integer arguments and changes no memory; on
+        // Linux, `PRIO_PROCESS` with 0 names the calling thread. A failure leaves the
+        // priority as it was, which is harmless.
+        let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+    }
+}
+
 fn terminal_diagnostics(diagnostics: &Diagnostics, files: &Files) -> String {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     diagnostics
@@ -460,7 +484,13 @@ async fn rebuild_in_background(
             if let Some(generation) = report.new_site {
                 let indexing = tokio::task::spawn_blocking({
                     let state = state.clone();
-                    move || state.index_search(generation)
+                    move || match &state.background {
+                        // The first index is waited for: all cores make it.
+                        Some(pool) if generation > 1 => {
+                            pool.install(|| state.index_search(generation))
+                        }
+                        _ => state.index_search(generation),
+                    }
                 });
                 if generation == 1 {
                     let _ = indexing.await;
