@@ -322,7 +322,7 @@ impl LiveSite {
             let found = links.of(texts.iter().map(|&(text, _)| text));
             for ((_, span), found) in texts.into_iter().zip(found) {
                 for url in found.iter() {
-                    if let Err(target) = renderer.links.resolve(url) {
+                    if let Some(target) = renderer.links.broken(url) {
                         diagnostics.push(broken_link(span, &target));
                     }
                 }

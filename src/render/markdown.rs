@@ -1,6 +1,7 @@
 //! Markdown → safe HTML for editor-written text (notes, descriptions, the front page), and the
 //! pieces the source-body renderer shares: `@/` internal links, code highlighting, sanitising.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -23,6 +24,9 @@ impl LinkTargets for HashSet<String> {
     }
 }
 
+/// An `@/` link's page (relative to the site root) and fragment.
+type InternalLink<'u> = (Cow<'u, str>, Option<&'u str>);
+
 /// How links in editor Markdown are resolved.
 pub struct LinkContext<'s> {
     pub base_path: &'s str,
@@ -32,26 +36,46 @@ pub struct LinkContext<'s> {
 impl LinkContext<'_> {
     /// Resolves `@/path#frag` to the base path; `Err` with the target when it points at nothing.
     pub fn resolve<'u>(&self, url: &'u str) -> Result<CowStr<'u>, String> {
-        let Some(internal) = url.strip_prefix("@/") else {
+        let Some((path, fragment)) = self.internal(url)? else {
             return Ok(CowStr::Borrowed(url));
         };
-        let (path, fragment) = match internal.split_once('#') {
-            Some((path, fragment)) => (path, Some(fragment)),
-            None => (internal, None),
-        };
-        let mut path = path.trim_start_matches('/').to_string();
-        if !path.is_empty() && !path.ends_with('/') && !path.contains('.') {
-            path.push('/');
-        }
-        if !self.site_index.contains(&path, fragment) {
-            return Err(internal.to_string());
-        }
         let mut resolved = format!("{}{path}", self.base_path);
         if let Some(fragment) = fragment {
             resolved.push('#');
             resolved.push_str(fragment);
         }
         Ok(CowStr::Boxed(resolved.into_boxed_str()))
+    }
+
+    /// The target of `url` when it is an `@/` link that points at nothing (what [`resolve`]
+    /// reports), without making the resolved URL.
+    ///
+    /// [`resolve`]: Self::resolve
+    pub fn broken(&self, url: &str) -> Option<String> {
+        self.internal(url).err()
+    }
+
+    /// For an `@/` link that points at something: the page it names (relative to the site
+    /// root, ending in `/` unless it names a file) and the fragment. `Ok(None)` for any other
+    /// URL, `Err` with the target (the text after `@/`) for a broken `@/` link.
+    fn internal<'u>(&self, url: &'u str) -> Result<Option<InternalLink<'u>>, String> {
+        let Some(internal) = url.strip_prefix("@/") else {
+            return Ok(None);
+        };
+        let (path, fragment) = match internal.split_once('#') {
+            Some((path, fragment)) => (path, Some(fragment)),
+            None => (internal, None),
+        };
+        let path = path.trim_start_matches('/');
+        let path = if !path.is_empty() && !path.ends_with('/') && !path.contains('.') {
+            Cow::Owned(format!("{path}/"))
+        } else {
+            Cow::Borrowed(path)
+        };
+        if !self.site_index.contains(&path, fragment) {
+            return Err(internal.to_string());
+        }
+        Ok(Some((path, fragment)))
     }
 }
 
