@@ -11,14 +11,14 @@ fragment), a surname alias for people, two themes per annotation (the category a
 cross-cutting themes), up to three entity tags per annotation, and no Markdown escaping of the
 article text. Needs PyYAML. Output is deterministic.
 """
-import argparse
 import collections
 import os
 import re
-import shutil
 import sys
 
 import yaml
+
+from bbc_corpus import slugify, start
 
 NAME = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)+)\b")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -26,51 +26,13 @@ CROSS_THEMES = ["money", "people", "policy"]
 KINDS = ["note", "claim", "context", "question"]
 
 
-def slugify(text):
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
 def front_matter(fields):
     return "---\n" + yaml.safe_dump(fields, sort_keys=False, allow_unicode=True) + "---\n\n"
 
 
-def read_articles(corpus):
-    articles = []
-    for category in sorted(os.listdir(corpus)):
-        folder = os.path.join(corpus, category)
-        if not os.path.isdir(folder):
-            continue
-        for name in sorted(os.listdir(folder)):
-            if not name.endswith(".txt"):
-                continue
-            raw = open(os.path.join(folder, name), "rb").read()
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                print(f"note: {category}/{name} is not UTF-8; read as Latin-1", file=sys.stderr)
-                text = raw.decode("latin-1")
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
-            if len(lines) < 2:
-                print(f"note: {category}/{name} has no body; skipped", file=sys.stderr)
-                continue
-            articles.append((category, name[:-4], lines[0], lines[1:]))
-    return articles
-
-
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus")
-    parser.add_argument("out")
-    parser.add_argument("--scale", type=int, default=1)
-    args = parser.parse_args()
-    articles = read_articles(args.corpus)
+    args, articles = start(__doc__.split("\n\n")[0])
     out = args.out
-    if os.path.exists(out):
-        shutil.rmtree(out)
-    for folder in ("sources", "entities", "themes", "annotations"):
-        os.makedirs(os.path.join(out, "content", folder))
-    here = os.path.dirname(os.path.abspath(__file__))
-    shutil.copytree(os.path.join(here, "..", "themes"), os.path.join(out, "themes"))
     with open(os.path.join(out, "site.toml"), "w") as f:
         f.write('title = "BBC News, second converter"\nbase_url = "https://example.org/bbc-md/"\n')
     with open(os.path.join(out, "content", "_index.md"), "w") as f:

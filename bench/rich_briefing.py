@@ -13,13 +13,13 @@ an author and a date on every annotation, entities named in at least two article
 with initialisms as aliases, and entity descriptions with a link. Standard library only; output
 is deterministic.
 """
-import argparse
 import collections
 import json
 import os
 import re
-import shutil
 import sys
+
+from bbc_corpus import slugify, start
 
 NAME = re.compile(r"\b([A-Z][a-z]+(?: [A-Z][a-z]+)+)\b")
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -30,36 +30,9 @@ ENTITY_KINDS = ["person", "organization", "place", "product"]
 PER_SOURCE = 12
 
 
-def slugify(text):
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
-
-
 def quoted(text):
     """A YAML double-quoted scalar (JSON's string syntax is a subset of it)."""
     return json.dumps(text, ensure_ascii=False)
-
-
-def read_articles(corpus):
-    articles = []
-    for category in sorted(os.listdir(corpus)):
-        folder = os.path.join(corpus, category)
-        if not os.path.isdir(folder):
-            continue
-        for name in sorted(os.listdir(folder)):
-            if not name.endswith(".txt"):
-                continue
-            raw = open(os.path.join(folder, name), "rb").read()
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                print(f"note: {category}/{name} is not UTF-8; read as Latin-1", file=sys.stderr)
-                text = raw.decode("latin-1")
-            lines = [line.strip() for line in text.splitlines() if line.strip()]
-            if len(lines) < 2:
-                print(f"note: {category}/{name} has no body; skipped", file=sys.stderr)
-                continue
-            articles.append((category, name[:-4], lines[0], lines[1:]))
-    return articles
 
 
 def quotable(sentence):
@@ -79,19 +52,8 @@ def write(path, text):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus")
-    parser.add_argument("out")
-    parser.add_argument("--scale", type=int, default=1)
-    args = parser.parse_args()
-    articles = read_articles(args.corpus)
+    args, articles = start(__doc__.split("\n\n")[0])
     out = args.out
-    if os.path.exists(out):
-        shutil.rmtree(out)
-    for folder in ("sources", "entities", "themes", "annotations"):
-        os.makedirs(os.path.join(out, "content", folder))
-    here = os.path.dirname(os.path.abspath(__file__))
-    shutil.copytree(os.path.join(here, "..", "themes"), os.path.join(out, "themes"))
     write(
         os.path.join(out, "site.toml"),
         'title = "BBC News, third converter"\nbase_url = "https://example.org/bbc-rich/"\n',
