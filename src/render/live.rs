@@ -17,7 +17,7 @@ use super::{
     Inputs, ROWS_PER_PAGE, SOURCES_PER_PAGE, SiteTargets, Views, broken_link, markdown,
     may_link_inside, n_pages, page_path, site_files,
 };
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{Diagnostic, Span, Spanned};
 use crate::model::{DocId, EntityId, ThemeId};
 
 /// How to make one file of the site.
@@ -314,57 +314,92 @@ impl LiveSite {
         };
         let renderer = inputs.renderer(&targets, &self.views);
         let files = &inputs.sources.files;
-        let notes = (inputs.briefing.annotations.iter())
+        let notes: Vec<&Spanned<Arc<str>>> = (inputs.briefing.annotations.iter())
             .filter_map(|annotation| annotation.note.as_ref())
-            .map(|note| (&*note.value, note.span));
+            .collect();
         let mut diagnostics = Vec::new();
-        let check = |texts: Vec<(&str, Span)>, diagnostics: &mut Vec<Diagnostic>| {
-            let found = links.of(texts.iter().map(|&(text, _)| text));
-            for ((_, span), found) in texts.into_iter().zip(found) {
+        let check = |found: Vec<Arc<[String]>>, spans: &mut dyn Iterator<Item = Span>| {
+            let mut diagnostics = Vec::new();
+            for (span, found) in spans.zip(found) {
                 for url in found.iter() {
                     if let Some(target) = renderer.links.broken(url) {
                         diagnostics.push(broken_link(span, &target));
                     }
                 }
             }
+            diagnostics
         };
-        check(notes.collect(), &mut diagnostics);
+        let found = links.of_notes(notes.iter().map(|note| &note.value));
+        diagnostics.extend(check(found, &mut notes.iter().map(|note| note.span)));
         diagnostics.extend(renderer.source_link_diagnostics());
-        let bodies = renderer.editor_bodies();
-        check(
-            bodies.map(|body| (body.text(files), body.span())).collect(),
-            &mut diagnostics,
-        );
+        let found = links.of_texts(renderer.editor_bodies().map(|body| body.text(files)));
+        diagnostics.extend(check(
+            found,
+            &mut renderer.editor_bodies().map(|b| b.span()),
+        ));
         diagnostics
     }
 }
 
-/// The destinations of the `@/` links of each Markdown text checked so far, by a hash of the
-/// text (XXH3-128). `serve` keeps one from one briefing to the next, so that a relink after an
-/// edit parses only the texts that changed; every link is still checked against the new
-/// briefing, whose annotations (and so fragments) may differ.
+/// The destinations of the `@/` links of each Markdown text checked so far. `serve` keeps one
+/// from one briefing to the next, so that a relink after an edit parses only the texts that
+/// changed; every link is still checked against the new briefing, whose annotations (and so
+/// fragments) may differ.
 #[derive(Default)]
 pub struct InternalLinks {
-    found: Mutex<HashMap<u128, Arc<[String]>>>,
+    /// Notes, by the address of their text, which an unchanged annotation file keeps from one
+    /// briefing to the next. Each entry holds the text, so that no other note can be given its
+    /// address while the entry is kept; entries only they hold are dropped.
+    notes: Mutex<HashMap<usize, NoteLinks>>,
+    /// Descriptions and the front page, by a hash of the text (XXH3-128).
+    texts: Mutex<HashMap<u128, Arc<[String]>>>,
 }
 
+/// A note's text and the destinations of its `@/` links.
+type NoteLinks = (Arc<str>, Arc<[String]>);
+
 impl InternalLinks {
-    /// The `@/` link destinations of each text, in order; the texts not seen before are parsed
+    /// The `@/` link destinations of each note, in order; the notes not seen before are parsed
     /// in parallel.
-    fn of<'t>(&self, texts: impl Iterator<Item = &'t str>) -> Vec<Arc<[String]>> {
+    fn of_notes<'t>(&self, notes: impl Iterator<Item = &'t Arc<str>>) -> Vec<Arc<[String]>> {
+        let notes: Vec<(&Arc<str>, usize)> = notes
+            .map(|note| (note, Arc::as_ptr(note).cast::<u8>() as usize))
+            .collect();
+        let mut found = self
+            .notes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let new: Vec<(usize, NoteLinks)> = notes
+            .par_iter()
+            .filter(|(_, address)| !found.contains_key(address))
+            .map(|&(note, address)| {
+                let links = markdown::internal_links(note).into();
+                (address, (note.clone(), links))
+            })
+            .collect();
+        found.extend(new);
+        let links = notes
+            .iter()
+            .map(|(_, address)| found[address].1.clone())
+            .collect();
+        found.retain(|_, (note, _)| Arc::strong_count(note) > 1);
+        links
+    }
+
+    /// The `@/` link destinations of each text, in order.
+    fn of_texts<'t>(&self, texts: impl Iterator<Item = &'t str>) -> Vec<Arc<[String]>> {
         let texts: Vec<(&str, u128)> = texts
             .map(|text| (text, xxhash_rust::xxh3::xxh3_128(text.as_bytes())))
             .collect();
         let mut found = self
-            .found
+            .texts
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let new: Vec<(u128, Arc<[String]>)> = texts
-            .par_iter()
-            .filter(|(_, hash)| !found.contains_key(hash))
-            .map(|&(text, hash)| (hash, markdown::internal_links(text).into()))
-            .collect();
-        found.extend(new);
+        for &(text, hash) in &texts {
+            found
+                .entry(hash)
+                .or_insert_with(|| markdown::internal_links(text).into());
+        }
         texts.iter().map(|(_, hash)| found[hash].clone()).collect()
     }
 }
