@@ -8,7 +8,7 @@
 # examples/bbc_briefing.rs (or bench/rich_briefing.py, whose notes all link inside the site, so
 # every relink checks their links), starts `gloss serve` on it, then saves one annotation file
 # --edits times (default 10), each a changed note written to a temporary file and renamed over
-# the old one, as editors save. For each save it reads the line serve prints
+# the old one in one process, as editors save. For each save it reads the line serve prints
 # (`... changed: reload sent 31 ms after the save`: from the first file event to the reload
 # sent, debounce included) and times fetching the edited source page right after it, which
 # makes that page. Prints the median, min and max of both against issue 6's target (reload
@@ -59,16 +59,25 @@ url="$(sed -n 's/^serving at //p' "$work/serve.out" | sed -n 1p)"
 echo "serve-reload: x$scale, $converter converter, $(sed -n 1p "$work/serve.out")" >&2
 curl -fsS -o /dev/null "${url}sources/$slug/"
 
+# save FILE: standard input written beside FILE and renamed over it in one process, as an
+# editor saves (with a shell `mv` after it, the time to start `mv` counted as serve's).
+save() {
+  python3 -c 'import os, sys
+text = sys.stdin.buffer.read()
+with open(sys.argv[1] + ".tmp", "wb") as f:
+    f.write(text)
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])' "$1"
+}
+
 page_ms=()
 for i in $(seq "$edits"); do
   before="$(grep -c 'reload sent' "$work/serve.out" || true)"
   # The first note of the file, changed: written beside it and renamed over it.
   if [[ "$converter" == rust ]]; then
-    sed "0,/note: \"[^\"]*\"/s//note: \"Edited note, save $i of the benchmark.\"/" "$file" >"$file.tmp"
+    sed "0,/note: \"[^\"]*\"/s//note: \"Edited note, save $i of the benchmark.\"/" "$file" | save "$file"
   else
-    sed -E "0,/Passage 1( \(save [0-9]+ of the benchmark\))? of/s//Passage 1 (save $i of the benchmark) of/" "$file" >"$file.tmp"
+    sed -E "0,/Passage 1( \(save [0-9]+ of the benchmark\))? of/s//Passage 1 (save $i of the benchmark) of/" "$file" | save "$file"
   fi
-  mv "$file.tmp" "$file"
   for _ in $(seq 200); do
     (( $(grep -c 'reload sent' "$work/serve.out" || true) > before )) && break
     sleep 0.01
