@@ -37,7 +37,7 @@ impl Renderer<'_, '_> {
         // Absolute links in entry content: a feed reader shows it away from the site.
         let links = LinkContext {
             base_path: &self.config.base_url.absolute,
-            site_index: self.links.site_index,
+            targets: self.links.targets,
         };
 
         // Newest first, then only the newest `feed_limit` are written out. Stable: equal dates

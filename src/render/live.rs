@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::{
-    Inputs, ROWS_PER_PAGE, SOURCES_PER_PAGE, SiteTargets, Views, broken_link, markdown,
-    may_link_inside, n_pages, page_path, site_files,
+    Inputs, ROWS_PER_PAGE, SOURCES_PER_PAGE, SiteTargets, Views, broken_link, markdown, n_pages,
+    page_path, site_files,
 };
 use crate::diagnostics::{Diagnostic, Span, Spanned};
 use crate::model::{DocId, EntityId, ThemeId};
@@ -317,7 +317,6 @@ impl LiveSite {
         let notes: Vec<&Spanned<Arc<str>>> = (inputs.briefing.annotations.iter())
             .filter_map(|annotation| annotation.note.as_ref())
             .collect();
-        let mut diagnostics = Vec::new();
         let check = |found: Vec<Arc<[String]>>, spans: &mut dyn Iterator<Item = Span>| {
             let mut diagnostics = Vec::new();
             for (span, found) in spans.zip(found) {
@@ -330,7 +329,7 @@ impl LiveSite {
             diagnostics
         };
         let found = links.of_notes(notes.iter().map(|note| &note.value));
-        diagnostics.extend(check(found, &mut notes.iter().map(|note| note.span)));
+        let mut diagnostics = check(found, &mut notes.iter().map(|note| note.span));
         diagnostics.extend(renderer.source_link_diagnostics());
         let found = links.of_texts(renderer.editor_bodies().map(|body| body.text(files)));
         diagnostics.extend(check(
@@ -402,6 +401,44 @@ impl InternalLinks {
         }
         texts.iter().map(|(_, hash)| found[hash].clone()).collect()
     }
+}
+
+/// Whether some editor text may hold an `@/` link: a source body with one (its links are
+/// parsed already), or a note, description or front page whose Markdown has an `@` (or a
+/// character reference, which could spell one).
+fn may_link_inside(inputs: Inputs<'_, '_>) -> bool {
+    let briefing = inputs.briefing;
+    let files = &inputs.sources.files;
+    let may_spell_at =
+        |text: &str| text.contains('@') || text.contains("&#") || text.contains("&commat;");
+    let body_links = briefing.docs.par_iter().any(|doc| {
+        doc.reader.events.iter().any(|event| {
+            matches!(
+                &event.event,
+                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. })
+                    if dest_url.starts_with("@/")
+            )
+        })
+    });
+    body_links
+        || briefing.annotations.par_iter().any(|a| {
+            a.note
+                .as_ref()
+                .is_some_and(|note| may_spell_at(&note.value))
+        })
+        || briefing
+            .entities
+            .iter()
+            .any(|e| may_spell_at(e.description.text(files)))
+        || briefing
+            .themes
+            .iter()
+            .any(|t| may_spell_at(t.description.text(files)))
+        || briefing
+            .front
+            .body
+            .as_ref()
+            .is_some_and(|body| may_spell_at(body.text(files)))
 }
 
 /// Whether a source has a fenced code block that names a language: only those can be

@@ -2,7 +2,6 @@
 //! pieces the source-body renderer shares: `@/` internal links, code highlighting, sanitising.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Parser, Tag, TagEnd};
@@ -16,21 +15,13 @@ pub trait LinkTargets: Sync {
     fn contains(&self, page: &str, fragment: Option<&str>) -> bool;
 }
 
-/// Targets listed as strings: pages (`sources/a/`) and fragments (`sources/a/#ann-x`).
-impl LinkTargets for HashSet<String> {
-    fn contains(&self, page: &str, fragment: Option<&str>) -> bool {
-        HashSet::contains(self, page)
-            && fragment.is_none_or(|f| HashSet::contains(self, &format!("{page}#{f}")))
-    }
-}
-
 /// An `@/` link's page (relative to the site root) and fragment.
 type InternalLink<'u> = (Cow<'u, str>, Option<&'u str>);
 
 /// How links in editor Markdown are resolved.
 pub struct LinkContext<'s> {
     pub base_path: &'s str,
-    pub site_index: &'s dyn LinkTargets,
+    pub targets: &'s dyn LinkTargets,
 }
 
 impl LinkContext<'_> {
@@ -72,7 +63,7 @@ impl LinkContext<'_> {
         } else {
             Cow::Borrowed(path)
         };
-        if !self.site_index.contains(&path, fragment) {
+        if !self.targets.contains(&path, fragment) {
             return Err(internal.to_string());
         }
         Ok(Some((path, fragment)))
@@ -395,7 +386,17 @@ fn for_each_escaped_run(
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashSet;
+
     use super::*;
+
+    /// Targets listed as strings: pages (`sources/a/`) and fragments (`sources/a/#ann-x`).
+    impl LinkTargets for HashSet<String> {
+        fn contains(&self, page: &str, fragment: Option<&str>) -> bool {
+            HashSet::contains(self, page)
+                && fragment.is_none_or(|f| HashSet::contains(self, &format!("{page}#{f}")))
+        }
+    }
 
     fn html(markdown: &str) -> String {
         let index: HashSet<String> = ["sources/a/".to_string(), "sources/a/#ann-x".to_string()]
@@ -403,7 +404,7 @@ mod tests {
             .collect();
         let links = LinkContext {
             base_path: "/repo/",
-            site_index: &index,
+            targets: &index,
         };
         let mut broken = Vec::new();
         to_html(markdown, &links, &mut broken)

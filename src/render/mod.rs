@@ -233,15 +233,15 @@ pub fn render_site(
         briefing,
         tera: &tera,
     };
-    let site_index = SiteTargets { briefing };
+    let targets = SiteTargets { briefing };
     let no_views = Views::none();
     if !sink.keeps_bytes() {
         // Nothing is kept (`gloss check`): only what can report a problem runs, the
         // templates do not.
         let views = Views::kept(briefing);
-        let renderer = inputs.renderer(&site_index, &views);
+        let renderer = inputs.renderer(&targets, &views);
         let mut diagnostics = renderer.link_diagnostics();
-        diagnostics.extend(inputs.renderer(&site_index, &no_views).render_notes().1);
+        diagnostics.extend(inputs.renderer(&targets, &no_views).render_notes().1);
         return Ok(Rendering {
             n_pages: renderer.count_pages(),
             diagnostics,
@@ -258,11 +258,11 @@ pub fn render_site(
     let deferred_search = search::add_index(inputs, &emitter, search_index)?;
     steps.end("search index");
     // Notes are rendered once, before any view is made (and read no view).
-    let (notes, note_diagnostics) = inputs.renderer(&site_index, &no_views).render_notes();
+    let (notes, note_diagnostics) = inputs.renderer(&targets, &no_views).render_notes();
     steps.end("notes");
     let views = Views::per_page(briefing, notes, &sources.site_theme);
-    let renderer = inputs.renderer(&site_index, &views);
-    let extras = inputs.renderer(&site_index, &no_views);
+    let renderer = inputs.renderer(&targets, &views);
+    let extras = inputs.renderer(&targets, &no_views);
     // The feed and the export read no view and no page: one thread makes them while the
     // others make the pages (alone, they would keep all but one core idle).
     let (pages, beside) = rayon::join(
@@ -366,44 +366,6 @@ impl LinkTargets for SiteTargets<'_, '_> {
     }
 }
 
-/// Whether some editor text may hold an `@/` link: a source body with one (its links are
-/// parsed already), or a note, description or front page whose Markdown has an `@` (or a
-/// character reference, which could spell one).
-fn may_link_inside(inputs: Inputs<'_, '_>) -> bool {
-    let briefing = inputs.briefing;
-    let files = &inputs.sources.files;
-    let may_spell_at =
-        |text: &str| text.contains('@') || text.contains("&#") || text.contains("&commat;");
-    let body_links = briefing.docs.par_iter().any(|doc| {
-        doc.reader.events.iter().any(|event| {
-            matches!(
-                &event.event,
-                pulldown_cmark::Event::Start(pulldown_cmark::Tag::Link { dest_url, .. })
-                    if dest_url.starts_with("@/")
-            )
-        })
-    });
-    body_links
-        || briefing.annotations.par_iter().any(|a| {
-            a.note
-                .as_ref()
-                .is_some_and(|note| may_spell_at(&note.value))
-        })
-        || briefing
-            .entities
-            .iter()
-            .any(|e| may_spell_at(e.description.text(files)))
-        || briefing
-            .themes
-            .iter()
-            .any(|t| may_spell_at(t.description.text(files)))
-        || briefing
-            .front
-            .body
-            .as_ref()
-            .is_some_and(|body| may_spell_at(body.text(files)))
-}
-
 /// What rendering reads: the configuration, the loaded sources (for the site theme, static
 /// files and texts), the briefing and the compiled templates.
 #[derive(Clone, Copy)]
@@ -415,7 +377,7 @@ pub struct Inputs<'r, 'a> {
 }
 
 impl<'r, 'a> Inputs<'r, 'a> {
-    fn renderer(self, site_index: &'r dyn LinkTargets, views: &'r Views) -> Renderer<'r, 'a> {
+    fn renderer(self, targets: &'r dyn LinkTargets, views: &'r Views) -> Renderer<'r, 'a> {
         Renderer {
             config: self.config,
             sources: self.sources,
@@ -426,7 +388,7 @@ impl<'r, 'a> Inputs<'r, 'a> {
             },
             links: LinkContext {
                 base_path: &self.config.base_url.path,
-                site_index,
+                targets,
             },
             views,
             size_hints: SizeHints::new(),
